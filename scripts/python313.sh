@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sanity and the pytest suites again under Python 3.13 with the newest ansible-core (requirements/py313.txt),
+# in .venv/py313 (created on first use). `--which` prints the Python 3.13 it would use (nothing when there is none).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+py=""
+for cand in "${PYTHON313:-}" "$(command -v python3.13 2>/dev/null || true)" "$HOME/.pyenv/versions/3.13.0/bin/python3.13" \
+            /usr/bin/python3.13 /usr/local/bin/python3.13; do
+  if [ -n "$cand" ] && [ -x "$cand" ]; then py=$cand; break; fi
+done
+if [ "${1:-}" = "--which" ]; then echo "$py"; exit 0; fi
+[ -n "$py" ] || { echo "no Python 3.13 here: skipped" >&2; exit 0; }
+cd "$root"
+venv="$root/.venv/py313"
+stamp="$venv/.requirements.sha256"
+want=$(cat requirements/py313.txt simulator/pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/py313.txt 2>&1 | grep -v "WARNING: Location" || true
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e simulator 2>&1 | grep -v "WARNING: Location" || true
+  echo "$want" > "$stamp"
+fi
+export PATH="$venv/bin:$PATH"
+rc=0
+"$venv/bin/python" -m pytest -p no:cacheprovider -q tests/unit tests/integration -m "not slow" || rc=1
+./scripts/sanity.sh "$venv" 3.13 || rc=1
+exit $rc

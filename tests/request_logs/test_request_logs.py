@@ -1,0 +1,37 @@
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Every request the integration tests' modules sent must conform to the official Proxmox VE API schema.
+
+Run after tests/integration (scripts/test.sh does): each simulator there wrote its request log to
+tests/output/request-logs/pve-<release>--<test module>--....jsonl; here each log is checked with
+../shared/pve-api/validate.py against the schema of the release that simulator played.
+"""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import glob
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VALIDATE = os.path.join(os.path.dirname(REPO), "shared", "pve-api", "validate.py")
+LOGS = sorted(glob.glob(os.path.join(REPO, "tests", "output", "request-logs", "pve-*.jsonl")))
+
+
+def _release(path):
+    return os.path.basename(path).split("--", 1)[0][len("pve-"):]
+
+
+@pytest.mark.skipif(not os.path.exists(VALIDATE), reason="../shared/pve-api/validate.py is not beside this checkout")
+@pytest.mark.parametrize("log", LOGS or [None], ids=[os.path.basename(p) for p in LOGS] or ["no-logs"])
+def test_request_log_conforms_to_schema(log):
+    if log is None:
+        pytest.skip("no request logs: run tests/integration first")
+    proc = subprocess.run([sys.executable, VALIDATE, "--pve", _release(log), log],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert " 0 not conforming" in proc.stdout
