@@ -4,7 +4,7 @@
 # Usage: scripts/sanity.sh [VENV_DIR] [PYTHON_VERSION]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-venv=${1:-$root/.venv}
+venv=$(cd "${1:-$root/.venv}" && pwd)
 pyver=${2:-3.11}
 dest="$root/.tmp/sanity-$pyver/ansible_collections/jotunheim/proxmox"
 # ansible-test bootstraps pip with a script it downloads from a host this network cannot reach: use the offline shim.

@@ -99,7 +99,10 @@ class Simulator(object):
         url = self.info["url"].rstrip("/") + "/_sim" + path
         resp = requests.request(method, url, json=body, params=params, verify=self.ca_cert, timeout=30)
         resp.raise_for_status()
-        return resp.json() if resp.content else None
+        body = resp.json() if resp.content else None
+        if isinstance(body, dict) and set(body) == {"data"}:
+            return body["data"]
+        return body
 
     def fault(self, **fault):
         return self.control("POST", "/fault", body=fault)

@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The code side of these options is connection_argument_spec() in plugins/module_utils/module.py.
+    DOCUMENTATION = r'''
+options:
+  api_host:
+    description:
+      - Host name or address of a Proxmox VE node (the API listens on HTTPS).
+      - If not set, the value of the E(PROXMOX_HOST) environment variable is used.
+    type: str
+    required: true
+  api_port:
+    description:
+      - Port of the Proxmox VE API.
+      - If not set, the value of the E(PROXMOX_PORT) environment variable is used.
+    type: int
+    default: 8006
+  api_user:
+    description:
+      - User to log in as, with its realm, for example V(root@pam) or V(automation@pve).
+      - Required with O(api_password), and with O(api_token_id) when that holds only the token name.
+      - The user is never guessed.
+      - If not set, the value of the E(PROXMOX_USER) environment variable is used.
+    type: str
+  api_password:
+    description:
+      - Password of O(api_user); the module logs in for a ticket with it.
+      - Mutually exclusive with O(api_token_id) and O(api_token_secret).
+      - If no credential option is set, the value of the E(PROXMOX_PASSWORD) environment variable is used.
+    type: str
+  api_otp:
+    description:
+      - One-time password (TOTP) when O(api_user) has two-factor authentication.
+    type: str
+  api_token_id:
+    description:
+      - API token to log in with, either in full as V(user@realm!name) or just V(name) together with O(api_user).
+      - Mutually exclusive with O(api_password).
+      - If no credential option is set, the value of the E(PROXMOX_TOKEN_ID) environment variable is used.
+    type: str
+  api_token_secret:
+    description:
+      - Secret (UUID) of the API token O(api_token_id).
+      - If not set, the value of the E(PROXMOX_TOKEN_SECRET) environment variable is used.
+    type: str
+  validate_certs:
+    description:
+      - Verify the TLS certificate of the API.
+      - Set O(ca_path) to the CA that signed a self-signed certificate rather than turning this off.
+      - If not set, the value of the E(PROXMOX_VERIFY_SSL) or E(PROXMOX_VALIDATE_CERTS) environment variable is used.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - File with the CA certificate(s) to verify the API's certificate against.
+      - If not set, the value of the E(PROXMOX_CA_PATH) environment variable is used.
+    type: path
+  api_timeout:
+    description:
+      - Seconds to wait for an answer to one API call once it is sent (read timeout).
+      - Proxmox VE itself answers HTTP 596 after 30 seconds on long synchronous calls while the work goes on.
+      - If not set, the value of the E(PROXMOX_API_TIMEOUT) environment variable is used.
+    type: float
+    default: 30
+  api_connect_timeout:
+    description:
+      - Seconds to wait for the TCP and TLS connection to the API.
+      - If not set, the value of the E(PROXMOX_CONNECT_TIMEOUT) environment variable is used.
+    type: float
+    default: 5
+notes:
+  - Needs the Python libraries C(proxmoxer) and C(requests) on the host that runs the module.
+  - All modules of the collection are in the action group C(jotunheim.proxmox.proxmox), so the connection can be
+    set once with C(module_defaults).
+requirements:
+  - proxmoxer >= 2.0
+  - requests
+'''

@@ -1,0 +1,228 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Make a backup (vzdump) of one guest on the node that holds it, find the archive it wrote, rotate older ones.
+
+Nothing here is sent twice by accident: an unknown outcome of the vzdump call is resolved by looking for the task it
+started; a task that failed because the guest was locked (nothing written) is started again while the deadline allows.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_retention as retention
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import (
+    find_started_task, pause, running_task, wait_tasks, write_started)
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
+
+COMPRESS = {"zstd": "zstd", "gzip": "gzip", "lzo": "lzo", "none": "0"}
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_AGE_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# a vzdump task that failed on one of these wrote nothing: it is safe to start it again
+# the least time worth starting another attempt with
+MIN_ATTEMPT = 2.0
+_LOCK_ERRORS = re.compile(r"can't lock file|\bis locked\b", re.IGNORECASE)
+
+
+def parse_max_age(value, option="max_age"):
+    """"24h", "30m", "7d", "2w", "90s" or a number of seconds -> seconds (int); None stays None."""
+    if value is None or value == "":
+        return None
+    match = _AGE.match(str(value))
+    if not match:
+        raise InputError("%s: %r is not an age such as 90s, 30m, 24h, 7d or 2w" % (option, value), option=option)
+    seconds = int(float(match.group(1)) * _AGE_UNITS[match.group(2).lower()])
+    if seconds <= 0:
+        raise InputError("%s: must be longer than 0 seconds" % option, option=option)
+    return seconds
+
+
+def escape_notes(text):
+    """vzdump's notes-template is one line: backslashes and newlines travel escaped."""
+    return text.replace("\\", "\\\\").replace("\r\n", "\n").replace("\n", "\\n")
+
+
+def vzdump_request(vmid, storage, mode="snapshot", compress="zstd", notes=None, protected=None):
+    """The POST /nodes/{node}/vzdump body. `remove: 0`: the storage's own retention never deletes anything here;
+    rotation is ours and runs only after a successful backup."""
+    data = {"vmid": str(vmid), "storage": storage, "mode": mode, "compress": COMPRESS[compress], "remove": False}
+    if notes:
+        data["notes-template"] = escape_notes(notes)
+    if protected:
+        data["protected"] = True
+    return data
+
+
+def recent_archive(existing, max_age, now):
+    """The newest archive younger than max_age seconds, or None."""
+    if not max_age:
+        return None
+    for archive in archives.newest_first(existing):
+        if archive["ctime"] is not None and archive["ctime"] >= now - max_age:
+            return archive
+    return None
+
+
+def pick_new_archive(before, after, started):
+    """The archive the backup task wrote: the newest one not there before, created at or after the task started."""
+    known = set(a["volid"] for a in before)
+    fresh = [a for a in after if a["volid"] not in known and (a["ctime"] is None or a["ctime"] >= started)]
+    fresh = archives.newest_first(fresh)
+    return fresh[0] if fresh else None
+
+
+def _start_vzdump(client, node, vmid, data, deadline):
+    """POST vzdump once (the client retries only what cannot have started); an unknown outcome is resolved by
+    finding the task in the node's task list, never by sending the request again."""
+    since = write_started(client)
+    try:
+        return client.post(api_path("nodes", node, "vzdump"), data=data, deadline=deadline, retry_locked=True)
+    except ProxmoxError as err:
+        if err.kind == ProxmoxError.RETRYABLE:
+            err.message = "backup of VM %s could not start within wait_timeout: %s" % (vmid, err.message)
+        if err.kind != ProxmoxError.UNKNOWN:
+            raise
+        upid = find_started_task(client, node, "vzdump", vmid, since, deadline)
+        if upid:
+            return upid
+        raise ProxmoxError("the backup request for VM %s got no answer (%s) and no vzdump task for it appeared on %s; "
+                           "not sending it again - check the node's task list before retrying" % (vmid, err.message, node),
+                           kind=ProxmoxError.UNKNOWN, method="POST", path=api_path("nodes", node, "vzdump"))
+
+
+def _error_lines(err):
+    """The ERROR lines of the failed tasks' logs: vzdump ends with the bare "job errors", the reason is in the log."""
+    lines = list(err.log_tail or [])
+    for task in err.tasks or []:
+        lines.extend(task.get("log_tail") or [])
+    found = []
+    for line in lines:
+        text = line.get("t", "") if isinstance(line, dict) else str(line)
+        if "ERROR" in text and text not in found:
+            found.append(text)
+    return found
+
+
+def _is_lock_failure(err):
+    texts = [err.message] + [t.get("exitstatus") or "" for t in (err.tasks or [])] + _error_lines(err)
+    return any(_LOCK_ERRORS.search(text or "") for text in texts)
+
+
+def _explain(err, vmid, attempt):
+    """Put the log's reason into the message; say so when the guest stayed locked."""
+    reasons = [line for line in _error_lines(err) if line not in err.message]
+    if reasons:
+        err.message = "%s: %s" % (err.message, "; ".join(reasons))
+    if _is_lock_failure(err):
+        err.message = ("backup of VM %s could not start: the guest stayed locked by another operation for %d attempt(s) "
+                       "within wait_timeout: %s" % (vmid, attempt, err.message))
+    return err
+
+
+def run_vzdump(client, node, vmid, data, deadline, wait=True):
+    """Start vzdump and (wait) see it through. Returns the list of task dicts; the last one is the backup that ran.
+
+    A task that failed because the guest's config was locked (a resize, another backup) is started again with a
+    growing pause while the deadline allows; then the error says what held the lock.
+    """
+    tasks = []
+    attempt = 0
+    while True:
+        attempt += 1
+        upid = _start_vzdump(client, node, vmid, data, deadline)
+        if not wait:
+            return tasks + [running_task(upid)]
+        try:
+            done = wait_tasks(client, [upid], deadline)
+            return tasks + done
+        except TaskFailed as err:
+            delay = min(2.0 * attempt, 10.0)
+            if not _is_lock_failure(err) or not deadline.allows(delay + MIN_ATTEMPT):
+                raise _explain(err, vmid, attempt)
+            tasks.extend(err.tasks or [])
+            pause(deadline, delay)
+
+
+def predict_rotation(current, policy, now):
+    """Check mode: the volids `policy` would remove once a new backup (made `now`) joins `current`."""
+    planned = {"volid": "(new backup)", "ctime": int(now) + 1, "protected": False, "standard": True}
+    return [a["volid"] for a in retention.archives_to_remove(current + [planned], policy, planned["volid"])]
+
+
+def rotate(client, current, policy, new_volid, deadline):
+    """Delete the archives among `current` (one guest, one storage, listed after the backup) that `policy` does not
+    keep: never new_volid, never a protected one. Returns (pruned volids, tasks)."""
+    doomed = retention.archives_to_remove(current, policy, new_volid)
+    upids, pruned = [], []
+    try:
+        for archive in doomed:
+            upid = archives.delete_archive(client, archive, deadline=deadline)
+            pruned.append(archive["volid"])
+            if upid:
+                upids.append(upid)
+        tasks = wait_tasks(client, upids, deadline) if upids else []
+    except ProxmoxError as err:
+        err.message = "%s (deleted before the error: %s)" % (err.message, ", ".join(pruned) or "none")
+        raise
+    return pruned, tasks
+
+
+def archive_result(archive):
+    return {"volid": archive["volid"], "size": archive["size"], "ctime": archive["ctime"],
+            "ctime_iso": archive["ctime_iso"], "archive": archive}
+
+
+def ensure_backup(client, guest, params, deadline, check_mode=False):
+    """state=present without volid: a backup of `guest` younger than max_age exists afterwards.
+
+    Returns the module result: changed, vmid, node, storage, volid, size, ctime, archive, tasks, pruned.
+    """
+    vmid, node, storage = int(guest["vmid"]), guest["node"], params["storage"]
+    for option in retention.KEEP_OPTIONS:
+        if (params.get(option) or 0) < 0:
+            raise InputError("%s: must be 0 or more, not %s" % (option, params[option]), option=option)
+    policy = retention.policy_from_params(params)
+    max_age = parse_max_age(params.get("max_age"))
+    if policy and not params.get("wait", True):
+        raise InputError("keep_last: rotation runs only after the backup succeeded, so it needs wait: true",
+                         option="keep_last")
+    entry = archives.storage_on_node(client, node, storage, deadline=deadline)
+    before = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
+                                            shared=entry["shared"], deadline=deadline)
+    result = {"changed": False, "vmid": vmid, "node": node, "storage": storage, "volid": None, "size": None,
+              "ctime": None, "ctime_iso": None, "archive": None, "tasks": [], "pruned": []}
+    recent = recent_archive(before, max_age, client.server_time())
+    if recent is not None:
+        result.update(archive_result(recent))
+        return result
+    result["changed"] = True
+    if check_mode:
+        result["pruned"] = predict_rotation(before, policy, client.server_time()) if policy else []
+        return result
+    data = vzdump_request(vmid, storage, params.get("mode") or "snapshot", params.get("compress") or "zstd",
+                          params.get("notes"), params.get("protected"))
+    tasks = run_vzdump(client, node, vmid, data, deadline, wait=params.get("wait", True))
+    result["tasks"] = tasks
+    if not params.get("wait", True):
+        return result
+    after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
+                                           shared=entry["shared"], deadline=deadline)
+    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0)
+    if new is None:
+        raise TaskFailed("the backup task %s of VM %s ended OK but no new archive of it is on storage %s of node %s"
+                         % (tasks[-1]["upid"], vmid, storage, node), tasks=tasks)
+    result.update(archive_result(new))
+    if policy:
+        try:
+            pruned, prune_tasks = rotate(client, after, policy, new["volid"], deadline)
+        except ProxmoxError as err:
+            err.message = "backup %s was made, but rotating older archives failed: %s" % (new["volid"], err.message)
+            raise
+        result["pruned"] = pruned
+        result["tasks"] = tasks + prune_tasks
+    return result

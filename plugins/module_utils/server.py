@@ -1,0 +1,419 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The jotun_server state machine: find, build (clone), configure, grow the disk, cloud-init, power, rebuild, delete.
+
+Each ``ensure_*`` step looks at the state it was handed, does only what differs from the request and records what
+changed (or, in check mode, what would change) in ``self.changed`` and the difference tracker. A step that starts
+a task either waits for it under the run's deadline or, with ``wait: false``, ends the run there (``StepStarted``)
+and reports the step reached and its UPIDs; the next run picks up from the real state.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import disks
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, parse_upid
+
+
+class StepStarted(Exception):
+    """wait: false and a task was started (or found running): the run ends at this step."""
+
+
+class Differences(object):
+    """Before/after of every key a run changed (or would change), secrets already masked by the caller."""
+
+    def __init__(self):
+        self.before = {}
+        self.after = {}
+
+    def add(self, key, before, after):
+        if key not in self.before:
+            self.before[key] = before
+        self.after[key] = after
+
+    def add_plan(self, plan):
+        for key in plan.after:
+            self.add(key, plan.before.get(key), plan.after[key])
+
+    def has_changes(self):
+        return any(self.before.get(key) != self.after.get(key) for key in self.after)
+
+    def result(self):
+        return {"before": dict(self.before), "after": dict(self.after)}
+
+
+class ServerRun(object):
+    """One run of jotun_server against one server name."""
+
+    def __init__(self, client, params, check_mode=False, deadline=None):
+        self.client = client
+        self.params = params
+        self.check_mode = check_mode
+        self.deadline = deadline
+        self.wait = params.get("wait", True)
+        self.extras = spec.validate(params)
+        self.waiter = TaskWaiter(client)
+        self.diff = Differences()
+        self.changed = False
+        self.step = None
+        self.tasks = []
+        self.guest = None       # {"vmid", "node", "status", "lock", "name"}
+        self.config = None      # pending values applied, with digest
+        self.pending = None
+        self.created = False
+        self.keep = {}          # settings carried over by a rebuild
+        self.was_running = False
+        self.all_guests = None
+
+    # --- entry -------------------------------------------------------------------------------------------------
+    def run(self):
+        try:
+            self._converge()
+            self.step = "done"
+        except StepStarted:
+            pass
+        return self.result()
+
+    def _converge(self):
+        state = self.params["state"]
+        self.guest = self.find()
+        if state == "absent":
+            self.ensure_absent()
+            return
+        builder = Builder(self)
+        if self.guest is not None and state == "rebuilt":
+            builder.rebuild()
+        elif self.guest is None:
+            builder.create()
+        else:
+            builder.finish_clone()
+        if self.guest is None:      # check mode: nothing to configure against
+            return
+        self.ensure_config()
+        self.ensure_disk()
+        self.ensure_power()
+        self.refresh()
+
+    # --- finding -----------------------------------------------------------------------------------------------
+    def list_guests(self):
+        if self.all_guests is None:
+            self.all_guests = list_guests(self.client, deadline=self.deadline)
+        return self.all_guests
+
+    def find(self):
+        """The guest named ``name`` anywhere in the cluster (never needs ``node``); None when there is none."""
+        name, vmid = self.params["name"], self.params.get("vmid")
+        servers = [g for g in self.list_guests() if g.get("name") == name and not qc.parse_bool(g.get("template") or 0)]
+        if len(servers) > 1:
+            raise InputError("name: %d guests are named %r (vmids %s); server names must be unique"
+                             % (len(servers), name, ", ".join(str(g["vmid"]) for g in servers)), option="name")
+        found = servers[0] if servers else None
+        if vmid is not None:
+            same_id = [g for g in self.list_guests() if int(g["vmid"]) == int(vmid)]
+            if same_id and same_id[0].get("name") != name:
+                raise InputError("vmid: guest %s is named %r, not %r" % (vmid, same_id[0].get("name"), name),
+                                 option="vmid")
+            if found is not None and int(found["vmid"]) != int(vmid):
+                raise InputError("name: %r is already used by vmid %s, not %s" % (name, found["vmid"], vmid),
+                                 option="name")
+        if found is None:
+            return None
+        return {"vmid": int(found["vmid"]), "node": found["node"], "status": found.get("status"),
+                "lock": found.get("lock"), "name": name}
+
+    # --- tasks -------------------------------------------------------------------------------------------------
+    def start_step(self, step, upids):
+        """Record the step and its tasks; wait for them, or end the run here when wait is false."""
+        self.step = step
+        upids = [upid for upid in upids if upid]
+        if not upids:
+            return []
+        if not self.wait:
+            self.tasks.extend(_task_stub(upid) for upid in upids)
+            raise StepStarted(step)
+        done = self.waiter.wait(upids, self.deadline)
+        self.tasks.extend(done)
+        return done
+
+    # --- absent ------------------------------------------------------------------------------------------------
+    def ensure_absent(self):
+        guest = self.guest
+        if guest is None:
+            return
+        self.changed = True
+        self.diff.add("state", guest.get("status"), "absent")
+        running = guest.get("status") == "running"
+        if running and not self.params.get("force_stop"):
+            raise InputError("force_stop: server %r (vmid %s) is running; set force_stop: true to stop it and delete it"
+                             % (guest["name"], guest["vmid"]), option="force_stop")
+        if self.check_mode:
+            return
+        if running:
+            self.power("stop", "stopped")
+        skiplock = guest.get("lock") == "clone" and not self.clone_tasks()
+        self.destroy(skiplock=skiplock)
+
+    def destroy(self, skiplock=False):
+        guest = self.guest
+        try:
+            upid = guests.destroy(self.client, guest["node"], guest["vmid"], purge=self.params.get("purge", True),
+                                  skiplock=skiplock, deadline=self.deadline)
+        except ProxmoxError as err:
+            if err.kind != UNKNOWN:
+                raise
+            upid = None
+            self.step = "destroy"
+            gone = guests.wait_for(lambda: True if self.read_config_or_none() is None else None, self.deadline)
+            if not gone:
+                raise
+        self.start_step("destroy", [upid])
+
+    def clone_tasks(self):
+        """UPIDs of the qmclone tasks running where this guest's clone could run (a qmclone task is named after its
+        source, so every node holding guests is looked at: the guest's own and any template's)."""
+        nodes = set([self.guest["node"]])
+        nodes.update(g["node"] for g in self.list_guests() if g.get("node"))
+        upids = []
+        for node in sorted(nodes):
+            upids.extend(guests.running_tasks(self.client, node, typefilter="qmclone", deadline=self.deadline))
+        return upids
+
+    def find_template(self, required=True):
+        return resolve_template(self.list_guests(), self.params.get("template"), self.params["name"], required)
+
+    # --- config ------------------------------------------------------------------------------------------------
+    def read_config(self):
+        """The config (``digest`` included) with pending values applied; pending read too when the guest runs."""
+        node, vmid = self.guest["node"], self.guest["vmid"]
+        config = guests.read_config(self.client, node, vmid, deadline=self.deadline)
+        self.pending = None
+        if self.guest.get("status") == "running":
+            self.pending = guests.read_pending(self.client, node, vmid, deadline=self.deadline)
+            config = guests.with_pending(config, self.pending)
+        self.config = config
+        return config
+
+    def read_config_or_none(self):
+        return guests.read_config_or_none(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
+
+    def plan(self):
+        config = self.config
+        base = dict(config)
+        base.update(self.keep)
+        plan = spec.plan_config(base, self.params, self.extras, creating=self.created)
+        for key in sorted(self.keep):
+            if key in plan.updates or key in plan.delete or config.get(key) == self.keep[key]:
+                continue
+            plan.set(key, self.keep[key], _display(key, config.get(key)), _display(key, self.keep[key]),
+                     cloudinit=qc.is_cloudinit_key(key))
+        return plan
+
+    def ensure_config(self):
+        if self.config is None:
+            self.read_config()
+        plan = self.plan()
+        if not plan:
+            return
+        self.changed = True
+        self.diff.add_plan(plan)
+        if self.check_mode:
+            self.config = spec.apply_plan(self.config, plan)
+            return
+        self.step = "configure"
+        for _attempt in range(3):
+            try:
+                guests.update_config(self.client, self.guest["node"], self.guest["vmid"],
+                                     plan.api_params(self.config.get("digest")), deadline=self.deadline)
+                break
+            except ProxmoxError as err:
+                if err.kind != UNKNOWN and not guests.is_digest_mismatch(err):
+                    raise
+            self.read_config()
+            plan = self.plan()
+            if not plan or (set(plan.updates) == set(["cipassword"]) and not plan.delete):
+                break
+        if plan.cloudinit and qc.cloudinit_drive(self.config):
+            self.step = "cloudinit"
+            guests.regenerate_cloudinit(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
+        # what the config now reads (disks untouched); refresh() reads it back at the end of the run
+        self.config = spec.apply_plan(self.config, plan)
+
+    # --- disk --------------------------------------------------------------------------------------------------
+    def ensure_disk(self):
+        size = self.extras.get("disk_size")
+        if size is None:
+            return
+        disk = disks.boot_disk(self.config, option="disk_size")
+        before = disks.disk_size(self.config, disk, option="disk_size")
+        target = disks.target_size(before, size=size, option="disk_size")
+        if target == before:
+            return
+        self.changed = True
+        self.diff.add("disk_size", format_size(before), format_size(target))
+        if self.check_mode:
+            return
+        self.step = "resize"
+        outcome = disks.resize(self.client, self.guest["node"], self.guest["vmid"], disk, size=size, wait=self.wait,
+                               deadline=self.deadline, option="disk_size", disk_option="disk_size")
+        self.tasks.extend(outcome.get("tasks") or [])
+        if outcome.get("status") == "in_progress":
+            raise StepStarted("resize")
+
+    # --- power -------------------------------------------------------------------------------------------------
+    def current_status(self):
+        status = self.guest.get("status")
+        if status is None or self.created:
+            status = "stopped" if self.created else status
+        return status
+
+    def ensure_power(self):
+        state = self.params["state"]
+        status = self.current_status()
+        wanted = {"started": "running", "stopped": "stopped"}.get(state)
+        if state == "rebuilt" and self.was_running:
+            wanted = "running"
+        if state == "restarted":
+            self.changed = True
+            self.diff.add("status", status, "running (restarted)")
+            if self.check_mode:
+                self.guest["status"] = "running"
+            else:
+                self.power("reboot" if status == "running" else "start", "running")
+            return
+        if wanted and wanted != status:
+            self.changed = True
+            self.diff.add("status", status, wanted)
+            if self.check_mode:
+                self.guest["status"] = wanted
+            else:
+                self.power("start" if wanted == "running" else "shutdown", wanted)
+            return
+        if status == "running":
+            self.ensure_pending_applied()
+
+    def ensure_pending_applied(self):
+        if self.check_mode and self.changed:
+            return
+        if self.pending is None:
+            self.pending = guests.read_pending(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
+        if not self.pending or self.params.get("apply_pending") != "reboot":
+            return
+        self.changed = True
+        self.diff.add("pending", sorted(self.pending), [])
+        if not self.check_mode:
+            self.power("reboot", "running")
+            self.pending = None
+
+    def power(self, action, wanted):
+        guest = self.guest
+        params = {}
+        if action == "shutdown":
+            params = {"timeout": self.params.get("shutdown_timeout", 120), "forceStop": bool(self.params.get("force_stop"))}
+        try:
+            upid = guests.power(self.client, guest["node"], guest["vmid"], action, deadline=self.deadline, **params)
+        except ProxmoxError as err:
+            if err.kind != UNKNOWN:
+                raise
+            self.step = action
+            if not guests.wait_status(self.client, guest["node"], guest["vmid"], wanted, self.deadline):
+                raise
+            upid = None
+        self.start_step(action, [upid])
+        guest["status"] = wanted
+        self.pending = None
+
+    # --- result ------------------------------------------------------------------------------------------------
+    def refresh(self):
+        """Read what the run left behind, only when it wrote something."""
+        if not self.changed or self.check_mode:
+            return
+        self.read_config()
+
+    def result(self):
+        guest = self.guest
+        result = {
+            "changed": self.changed,
+            "vmid": guest["vmid"] if guest else None,
+            "node": guest["node"] if guest else None,
+            "status": _status_of(guest, self.params["state"], self.check_mode),
+            "config": qc.mask_config(self.config) or {},
+            "pending": _mask_pending(self.pending or {}),
+            "tasks": self.tasks,
+            "step": self.step,
+            "diff": self.diff.result(),
+        }
+        return result
+
+
+def _status_of(guest, state, check_mode):
+    if guest is None:
+        return "absent"
+    if state == "absent" and not check_mode:
+        return "absent"
+    return guest.get("status") or "unknown"
+
+
+def _mask_pending(pending):
+    masked = {}
+    for key, entry in pending.items():
+        entry = dict(entry)
+        if key in qc.SECRET_KEYS:
+            for field in ("value", "pending"):
+                if entry.get(field):
+                    entry[field] = qc.CIPASSWORD_MASK
+        masked[key] = entry
+    return masked
+
+
+def _display(key, value):
+    if value is None:
+        return None
+    if key in qc.SECRET_KEYS:
+        return qc.CIPASSWORD_MASK
+    return qc.normalise(key, value)
+
+
+def _task_stub(upid):
+    """A task dict for a task we did not wait for."""
+    parsed = parse_upid(upid)
+    return {"upid": upid, "node": parsed.node, "type": parsed.type, "id": parsed.id, "user": parsed.user,
+            "status": "running", "exitstatus": None}
+
+
+def run_module(module):
+    """Entry point for jotun_server's main(): one run, its result, or a failure with the partial result."""
+    params = dict(module.params)
+    run = None
+    try:
+        run = ServerRun(module.client, params, check_mode=module.check_mode, deadline=module.deadline())
+        return run.run()
+    except (ProxmoxError, InputError) as err:
+        partial = run.result() if run is not None else {}
+        partial.pop("changed", None)
+        _explain(err, run)
+        module.fail_from_error(err, changed=bool(run and run.changed), **partial)
+    return None
+
+
+def _explain(err, run):
+    """Add the failed task's last log lines (and what to do after a refused shutdown) to the message."""
+    if not isinstance(err, TaskFailed):
+        return
+    extra = []
+    if err.log_tail:
+        extra.append("last log lines: %s" % " | ".join(line for line in err.log_tail[-5:] if line))
+    if run is not None and run.step == "shutdown" and not run.params.get("force_stop"):
+        extra.append("the guest did not shut down within shutdown_timeout; set force_stop: true to stop it hard")
+    if extra:
+        err.message = "%s (step %s); %s" % (err.message, run.step if run else "-", "; ".join(extra))
+        err.args = (err.message,)

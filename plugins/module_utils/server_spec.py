@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The jotun_server option table: argument spec, input validation and config comparison from one place.
+
+Each ``ConfigOption`` says which config key a module option drives, how to normalise the wanted value and the
+value Proxmox returns, how to format it for the API, and whether it is a cloud-init setting (the drive is
+regenerated after such a change). ``plan_config()`` compares a guest config (pending values applied) with the
+module parameters and returns only the differences, with before/after for ``--diff``.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
+
+STATES = ["present", "started", "stopped", "restarted", "absent", "rebuilt"]
+_NAME_RE = re.compile(r"^(?=.{1,63}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$")
+
+
+class ConfigOption(object):
+    """One module option driving one config key."""
+
+    def __init__(self, name, key, kind, normalise, fmt, cloudinit=False, empty_deletes=False, spec=None, default=None):
+        self.name = name
+        self.default = default          # what an absent key means (Proxmox's own default)
+        self.key = key
+        self.kind = kind
+        self.normalise = normalise      # value (module or API spelling) -> comparable value
+        self.format = fmt               # comparable value -> API value
+        self.cloudinit = cloudinit
+        self.empty_deletes = empty_deletes
+        self.spec = spec or {"type": kind}
+
+
+def _int(value):
+    return int(value)
+
+
+def _text(value):
+    return "" if value is None else str(value)
+
+
+def _list_spec(elements="str"):
+    return {"type": "list", "elements": elements}
+
+
+CONFIG_OPTIONS = [
+    ConfigOption("cores", "cores", "int", _int, str, default=1),
+    ConfigOption("sockets", "sockets", "int", _int, str, default=1),
+    ConfigOption("memory", "memory", "int", qc.parse_memory, str, default=512),
+    ConfigOption("balloon", "balloon", "int", _int, str),
+    ConfigOption("onboot", "onboot", "bool", qc.parse_bool, qc.format_bool, default=False),
+    ConfigOption("agent", "agent", "bool", qc.parse_agent, qc.format_bool, default=False),
+    ConfigOption("tags", "tags", "list", qc.parse_tags, qc.format_tags, empty_deletes=True, spec=_list_spec()),
+    ConfigOption("description", "description", "str", qc.normalise_description, _text, empty_deletes=True),
+    ConfigOption("ciuser", "ciuser", "str", _text, _text, cloudinit=True, empty_deletes=True),
+    ConfigOption("searchdomain", "searchdomain", "str", _text, _text, cloudinit=True, empty_deletes=True),
+    ConfigOption("nameservers", "nameserver", "list", qc.parse_nameservers, qc.format_nameservers,
+                 cloudinit=True, empty_deletes=True, spec=_list_spec()),
+    ConfigOption("sshkeys", "sshkeys", "list", qc.normalise_sshkeys, qc.encode_sshkeys,
+                 cloudinit=True, empty_deletes=True, spec={"type": "list", "elements": "str", "no_log": False}),
+]
+_CURRENT_NORMALISERS = {"sshkeys": qc.decode_sshkeys}
+
+NET_OPTIONS = {"bridge": "bridge", "vlan": "tag", "rate_limit": "rate", "mac": "macaddr", "firewall": "firewall"}
+
+
+def argument_spec():
+    """The module's own options (connection and wait options are added by ProxmoxModule)."""
+    spec = {
+        "name": {"type": "str", "required": True},
+        "vmid": {"type": "int"},
+        "node": {"type": "str"},
+        "state": {"type": "str", "default": "present", "choices": STATES},
+        "template": {"type": "str"},
+        "full_clone": {"type": "bool", "default": True},
+        "storage": {"type": "str"},
+        "pool": {"type": "str"},
+        "disk_size": {"type": "str"},
+        "bridge": {"type": "str"},
+        "vlan": {"type": "int"},
+        "rate_limit": {"type": "float"},
+        "mac": {"type": "str"},
+        "firewall": {"type": "bool"},
+        "ipconfig": {"type": "list", "elements": "raw"},
+        "cipassword": {"type": "str", "no_log": True},
+        "password_update": {"type": "str", "default": "on_create", "choices": ["always", "on_create"]},
+        "apply_pending": {"type": "str", "default": "none", "choices": ["none", "reboot"]},
+        "shutdown_timeout": {"type": "int", "default": 120},
+        "force_stop": {"type": "bool", "default": False},
+        "purge": {"type": "bool", "default": True},
+    }
+    for option in CONFIG_OPTIONS:
+        spec[option.name] = dict(option.spec)
+    return spec
+
+
+# --- validation --------------------------------------------------------------------------------------------------
+
+def _check_range(params, option, low, high=None, unit=""):
+    value = params.get(option)
+    if value is None:
+        return
+    if value < low or (high is not None and value > high):
+        bound = "at least %s%s" % (low, unit) if high is None else "between %s and %s%s" % (low, high, unit)
+        raise InputError("%s: must be %s, got %s" % (option, bound, value), option=option)
+
+
+def validate(params):
+    """Check the module parameters; raise InputError naming the option. Returns normalised extras."""
+    name = params.get("name")
+    if not name or not _NAME_RE.match(name):
+        raise InputError("name: %r is not a valid server name (a DNS name: letters, digits, '-' and '.')" % name,
+                         option="name")
+    _check_range(params, "vmid", 100, 999999999)
+    _check_range(params, "cores", 1, 1024)
+    _check_range(params, "sockets", 1, 64)
+    _check_range(params, "memory", 16, unit=" MiB")
+    _check_range(params, "balloon", 0, unit=" MiB")
+    _check_range(params, "vlan", 0, 4094)
+    _check_range(params, "rate_limit", 0)
+    _check_range(params, "shutdown_timeout", 0)
+    if params.get("balloon") and params.get("memory") and params["balloon"] > params["memory"]:
+        raise InputError("balloon: %s MiB is more than memory (%s MiB)" % (params["balloon"], params["memory"]),
+                         option="balloon")
+    extras = {"disk_size": None, "mac": None, "ipconfig": None}
+    if params.get("disk_size") not in (None, ""):
+        extras["disk_size"] = parse_size(params["disk_size"], option="disk_size")
+    if params.get("mac"):
+        extras["mac"] = qc.normalise_mac(params["mac"], option="mac")
+    if params.get("ipconfig") is not None:
+        extras["ipconfig"] = [qc.ipconfig_from_option(item, index) for index, item in enumerate(params["ipconfig"])]
+    if params.get("tags"):
+        qc.parse_tags(params["tags"], option="tags")
+    return extras
+
+
+# --- comparison --------------------------------------------------------------------------------------------------
+
+class ConfigPlan(object):
+    """What to send: ``updates`` (key -> API value), ``delete`` (keys), and before/after for the diff."""
+
+    def __init__(self):
+        self.updates = {}
+        self.delete = []
+        self.before = {}
+        self.after = {}
+        self.cloudinit = False
+
+    def __bool__(self):
+        return bool(self.updates or self.delete)
+
+    __nonzero__ = __bool__
+
+    def set(self, key, api_value, before, after, cloudinit=False):
+        self.updates[key] = api_value
+        self._track(key, before, after, cloudinit)
+
+    def remove(self, key, before, cloudinit=False):
+        self.delete.append(key)
+        self._track(key, before, None, cloudinit)
+
+    def _track(self, key, before, after, cloudinit):
+        self.before[key] = before
+        self.after[key] = after
+        self.cloudinit = self.cloudinit or cloudinit
+
+    def api_params(self, digest=None):
+        data = dict(self.updates)
+        if self.delete:
+            data["delete"] = ",".join(sorted(self.delete))
+        if digest:
+            data["digest"] = digest
+        return data
+
+
+def _normalise_current(option, value):
+    if value is None:
+        return option.default
+    return _CURRENT_NORMALISERS.get(option.key, option.normalise)(value)
+
+
+def _is_empty(value):
+    return value in (None, "", [], {})
+
+
+def plan_config(config, params, extras, creating=False):
+    """Compare ``config`` (pending values applied) with ``params`` and return a ConfigPlan of the differences."""
+    plan = ConfigPlan()
+    for option in CONFIG_OPTIONS:
+        wanted = params.get(option.name)
+        if wanted is None:
+            continue
+        want = option.normalise(wanted)
+        have = _normalise_current(option, config.get(option.key))
+        if option.empty_deletes and _is_empty(want):
+            if not _is_empty(have):
+                plan.remove(option.key, have, option.cloudinit)
+            continue
+        if have != want:
+            plan.set(option.key, option.format(want), have, want, option.cloudinit)
+    _plan_net(plan, config, params, extras)
+    _plan_ipconfig(plan, config, extras.get("ipconfig"))
+    _plan_password(plan, config, params, creating)
+    return plan
+
+
+def _plan_net(plan, config, params, extras):
+    given = dict((key, params.get(opt)) for opt, key in NET_OPTIONS.items() if params.get(opt) is not None)
+    if not given:
+        return
+    if "macaddr" in given:
+        given["macaddr"] = extras["mac"]
+    for key, zero in (("tag", 0), ("rate", 0)):
+        if given.get(key) == zero:
+            given[key] = None
+    current = qc.parse_net(config["net0"]) if config.get("net0") else {"model": "virtio", "macaddr": None}
+    merged = dict(current)
+    merged.update(given)
+    if "rate" in merged and merged["rate"] is not None:
+        merged["rate"] = float(merged["rate"])
+    if config.get("net0") and qc.net_equal(current, merged):
+        return
+    plan.set("net0", qc.format_net(merged), qc.format_net(current) if config.get("net0") else None,
+             qc.format_net(merged))
+
+
+def _plan_ipconfig(plan, config, wanted):
+    if wanted is None:
+        return
+    for index, item in enumerate(wanted):
+        key = "ipconfig%d" % index
+        have = qc.parse_ipconfig(config[key]) if config.get(key) else None
+        if have != item:
+            plan.set(key, qc.format_ipconfig(item), qc.format_ipconfig(have) if have else None,
+                     qc.format_ipconfig(item), cloudinit=True)
+    for index, key in qc.indexed_keys(config, "ipconfig"):
+        if index >= len(wanted):
+            plan.remove(key, config[key], cloudinit=True)
+
+
+def _plan_password(plan, config, params, creating):
+    password = params.get("cipassword")
+    if password is None:
+        return
+    if password == "":
+        if config.get("cipassword"):
+            plan.remove("cipassword", qc.CIPASSWORD_MASK, cloudinit=True)
+        return
+    if creating or params.get("password_update") == "always" or not config.get("cipassword"):
+        before = qc.CIPASSWORD_MASK if config.get("cipassword") else None
+        plan.set("cipassword", password, before, qc.CIPASSWORD_MASK + " (new)", cloudinit=True)
+
+
+def apply_plan(config, plan):
+    """The config as it will read after the plan (for check mode predictions); secrets masked."""
+    predicted = dict(config)
+    for key in plan.delete:
+        predicted.pop(key, None)
+    predicted.update(plan.updates)
+    return qc.mask_config(predicted)

@@ -1,0 +1,497 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Proxmox VE tasks: parse UPIDs, and wait for one or many tasks under one deadline.
+
+How TaskWaiter polls:
+
+* Every task has its own schedule: the first look after ~0.2 s, then intervals growing x1.5 up to a cap (4 s),
+  with jitter. When the task log prints progress (``transferred 1.0 GiB of 2.0 GiB (50.00%)``, ``INFO:  50% (...)``,
+  ``progress 50% (...)``), the waiter estimates the end from its own readings and aims the next look at it
+  (looking once or twice on the way when the end is far), reading only new log lines (``start=``).
+* A round looks only at the nodes that have a task due. A node with one pending task gets a status request; a node
+  with several gets one ``GET /nodes/{node}/tasks?source=active`` and a status request only for the tasks that
+  left that list (ended, or not visible yet): per round at most one request per node plus one per task that ended
+  (plus the log of a task that failed or warned). Progress is read from the log only on nodes with one pending task.
+* A UPID that answers 400/500 before it is visible, and transient errors, are retried until the deadline; at the
+  deadline TaskTimeout names the tasks still running. Tasks are never stopped.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import collections
+import random
+import re
+import time
+
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
+    InputError, ProxmoxError, TaskFailed, TaskTimeout)
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
+
+Upid = collections.namedtuple("Upid", "raw node pid pstart starttime type id user")
+
+_UPID_RE = re.compile(r"^UPID:([a-zA-Z0-9](?:[a-zA-Z0-9.\-]*[a-zA-Z0-9])?):([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8,9}):"
+                      r"([0-9A-Fa-f]{8}):([^:\s]+):([^:\s]*):([^:\s]+):$")
+_PROGRESS_RES = (
+    re.compile(r"transferred .*\((\d{1,3}(?:\.\d+)?)\s?%\)"),      # qemu drive mirror / clone / move disk
+    re.compile(r"^INFO:\s+(\d{1,3}(?:\.\d+)?)%\s"),                 # vzdump
+    re.compile(r"\bprogress (\d{1,3}(?:\.\d+)?)%"),                 # qmrestore (vma), storage copies
+    re.compile(r"\((\d{1,3}(?:\.\d+)?)/100%\)"),                     # qemu-img convert
+)
+_ELAPSED_RES = (re.compile(r"\bin (\d+)s\b"), re.compile(r"\bduration (\d+) sec\b"))
+_FINAL_LINE_RE = re.compile(r"^TASK (?:OK|WARNINGS: \d+|ERROR: .*)$")
+_WARNING_RE = re.compile(r"\bWARN(?:ING)?:\s")
+_WARNINGS_STATUS_RE = re.compile(r"^WARNINGS:\s*\d+")
+
+# Task types that print progress percentages: their log is read from the first look on.
+PROGRESS_TYPES = frozenset(["qmclone", "vzdump", "qmrestore", "qmmove", "imgcopy", "qmigrate", "move_volume",
+                            "vzrestore", "vzclone"])
+TAIL_LINES = 20
+NO_CONTENT = "no content"
+LOG_PAGE = 500
+MAX_LOG_PAGES = 20
+# Looks at the log of a task without known progress type before giving up on finding percentages.
+DISCOVERY_LOOKS = (2, 4)
+
+
+def parse_upid(text):
+    """Upid(raw, node, pid, pstart, starttime, type, id, user) from 'UPID:pve1:...:'; ValueError when malformed."""
+    raw = text.strip() if isinstance(text, str) else text
+    match = _UPID_RE.match(raw) if isinstance(raw, str) else None
+    if not match:
+        raise ValueError("not a Proxmox VE task id (UPID): %r; expected UPID:node:pid:pstart:starttime:type:id:user:"
+                         % (text,))
+    node, pid, pstart, starttime, task_type, task_id, user = match.groups()
+    return Upid(raw, node, int(pid, 16), int(pstart, 16), int(starttime, 16), task_type, task_id, user)
+
+
+def progress_of(line):
+    """The percentage a task log line reports (0-100), or None."""
+    for regex in _PROGRESS_RES:
+        match = regex.search(line)
+        if match:
+            value = float(match.group(1))
+            if 0.0 <= value <= 100.0:
+                return value
+    return None
+
+
+def is_warning(line):
+    return bool(_WARNING_RE.search(line)) and not line.startswith("TASK ")
+
+
+def outcome(exitstatus):
+    """'ok', 'warnings' or 'failed' for a stopped task's exit status (None while running)."""
+    if exitstatus is None:
+        return None
+    if exitstatus == "OK":
+        return "ok"
+    if _WARNINGS_STATUS_RE.match(exitstatus):
+        return "warnings"
+    return "failed"
+
+
+def elapsed_of(line):
+    """The seconds since the start of its phase a progress line prints ('... in 5s', 'duration 5 sec'), or None."""
+    for regex in _ELAPSED_RES:
+        match = regex.search(line)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def estimate_end(samples):
+    """When the task should reach 100 % (same clock as the samples), from [(time, percent), ...] or None.
+
+    Needs two readings at least 0.1 s apart that show progress.
+    """
+    if len(samples) < 2:
+        return None
+    (t0, p0), (t1, p1) = samples[0], samples[-1]
+    if t1 - t0 < 0.1 or p1 <= p0:
+        return None
+    rate = (p1 - p0) / (t1 - t0)
+    return t1 + (100.0 - p1) / rate
+
+
+class Progress(object):
+    """The progress lines of one task and the end they predict, on the waiter's clock.
+
+    Lines that print their elapsed time N ('in 6s') give the rate on the server's own clock; when the waiter saw
+    such a line appear between two reads of the log (sent at *after*, answered by *by*), the phase started
+    between after - N - 1 and by - N on the waiter's clock. Intersecting those bounds over all lines pins the
+    start; the end is aimed a little early inside them (and never later than the read times alone suggest).
+    Whole seconds say little about a phase
+    shorter than MIN_SPAN, and some lines print no elapsed time: then the middle of the read window in which each
+    percentage appeared stands for its time (early reads are close together, so this suits short tasks). A drop
+    in the percentage (the next disk of a clone) starts a new phase.
+    """
+
+    MIN_SPAN = 2
+    MIN_LOOKAHEAD = 2.0
+
+    def __init__(self):
+        self.points = []
+        self.samples = []
+        self.low = None
+        self.high = None
+        self.last = None
+        self.first_by = None
+        self.last_by = None
+
+    def add(self, percent, elapsed, after, by):
+        if self.last is not None and percent < self.last:
+            self.__init__()
+        self.last = percent
+        self.first_by = by if self.first_by is None else self.first_by
+        self.last_by = by
+        if after is not None:  # in a first read, a line may be of any age: its time says nothing
+            self.samples.append(((after + by) / 2.0, percent))
+        if elapsed is None:
+            return
+        self.points.append((elapsed, percent))
+        self.high = by - elapsed if self.high is None else min(self.high, by - elapsed)
+        if after is not None:
+            self.low = after - elapsed - 1.0 if self.low is None else max(self.low, after - elapsed - 1.0)
+
+    def expected_end(self):
+        if not self.points:
+            return estimate_end(self.samples)
+        points = self.points if len(self.points) > 1 else [(0, 0.0)] + self.points
+        (n0, p0), (n1, p1) = points[0], points[-1]
+        if n1 - n0 < self.MIN_SPAN or p1 <= p0:
+            return estimate_end(self.samples)
+        # 'in 5s' means 5 <= elapsed < 6: the middle serves the rate best (a 0 % line is printed at the very start)
+        n0 += 0.5 if p0 > 0 else 0.0
+        n1 += 0.5
+        span = n1 + (100.0 - p1) * (n1 - n0) / (p1 - p0)
+        margin = 0.5 if self.low is None else min(0.5, max(0.0, (self.high - self.low) / 2.0))
+        by_elapsed = self.high - margin + span
+        # Cross-check with the read times: a server whose seconds run faster than ours (a simulator at --speed N)
+        # would push the estimate far too late. The read times are coarse, so they win only when they put the end
+        # at less than half the remaining time; with nothing to compare yet, the estimate is trusted no further
+        # ahead than the waiter has watched the task (the look-ahead doubles).
+        by_reads = estimate_end(self.samples)
+        if by_reads is not None:
+            if by_reads < by_elapsed - max(self.MIN_LOOKAHEAD, (by_elapsed - self.last_by) / 2.0):
+                return by_reads
+            return by_elapsed
+        return min(by_elapsed, self.last_by + max(self.MIN_LOOKAHEAD, self.last_by - self.first_by))
+
+
+class Schedule(object):
+    """When to look at one task next.
+
+    Without an expected end: intervals growing from *first* by *growth* up to *cap*, with jitter. With one: a
+    look on the way while it is far (refining the estimate), then a look at it, then *close_looks* looks every
+    *first* seconds (the work after the last percentage is short), then growing again.
+    """
+
+    def __init__(self, first=0.2, growth=1.5, cap=4.0, jitter=0.1, rng=None, close_looks=6):
+        self.first = first
+        self.growth = growth
+        self.cap = cap
+        self.jitter = jitter
+        self.rng = rng or random.Random()
+        self.close_looks = close_looks
+        self.interval = first
+        self.after_end = None
+
+    def _jittered(self, seconds):
+        return seconds * (1.0 + self.jitter * (2.0 * self.rng.random() - 1.0))
+
+    def next_delay(self, now, expected_end=None):
+        """Seconds from *now* to the next look."""
+        if expected_end is not None:
+            if self.after_end is None:
+                self.after_end = 0
+            remaining = expected_end - now
+            if remaining > self.first:
+                self.interval = self.first
+                self.after_end = 0
+                if remaining > self.cap:
+                    return remaining * 0.6  # far off: a look on the way refines the estimate
+                return remaining
+            if self.after_end < self.close_looks:
+                self.after_end += 1
+                return self._jittered(self.first)
+        delay = self.interval
+        self.interval = min(self.cap, self.interval * self.growth)
+        return self._jittered(delay)
+
+
+class _Tracked(object):
+    """What the waiter knows about one task."""
+
+    def __init__(self, upid, schedule, now):
+        self.upid = upid
+        self.schedule = schedule
+        self.status = {}
+        self.visible = False
+        self.done = False
+        self.looks = 0
+        self.due = now + schedule.next_delay(now)
+        self.log_start = 0
+        self.tail = collections.deque(maxlen=TAIL_LINES)
+        self.warnings = []
+        self.progress = Progress()
+        self.last_read = None
+        self.log_ended = False
+        self.follow_log = upid.type in PROGRESS_TYPES
+        self.last_error = None
+        self.log_tail = None
+
+    def absorb(self, lines, sent=None, received=None):
+        """Take new log lines (read between *sent* and *received*): tail, warnings and progress readings."""
+        for line in lines:
+            self.tail.append(line)
+            if is_warning(line):
+                self.warnings.append(line)
+            if _FINAL_LINE_RE.match(line):
+                self.log_ended = True
+            value = progress_of(line)
+            if value is not None and received is not None:
+                self.follow_log = True
+                self.progress.add(value, elapsed_of(line), self.last_read, received)
+        self.log_start += len(lines)
+        if sent is not None:
+            self.last_read = sent
+
+    def plan(self, now):
+        self.due = now + self.schedule.next_delay(now, self.progress.expected_end())
+
+    def wants_log(self):
+        return self.follow_log or self.looks in DISCOVERY_LOOKS
+
+    def as_dict(self):
+        status = self.status
+        result = {
+            "upid": self.upid.raw, "node": self.upid.node, "type": self.upid.type, "id": self.upid.id,
+            "user": self.upid.user, "status": status.get("status") or "running", "exitstatus": status.get("exitstatus"),
+            "warnings": list(self.warnings) if self.done else [],
+            "starttime": status.get("starttime", self.upid.starttime), "endtime": status.get("endtime"),
+        }
+        if self.log_tail is not None:
+            result["log_tail"] = list(self.log_tail)
+        return result
+
+
+class TaskWaiter(object):
+    """Wait for Proxmox VE tasks (see the module docstring). ``stats`` counts the requests it sent by kind."""
+
+    def __init__(self, client, first_poll=0.2, max_interval=4.0, growth=1.5, jitter=0.1, clock=time.monotonic,
+                 sleep=time.sleep, rng=None, poll_budget=5.0):
+        self.client = client
+        self.first_poll = first_poll
+        self.max_interval = max_interval
+        self.growth = growth
+        self.jitter = jitter
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.poll_budget = poll_budget
+        self.stats = {"status": 0, "active": 0, "log": 0}
+
+    # -- public ---------------------------------------------------------------------------------------------------
+    def poll(self, upids):
+        """One look at every task, no waiting: a list of task dicts (ProxmoxError when a task cannot be read)."""
+        tracked = self._track(upids)
+        for node, group in self._by_node(tracked).items():
+            self._look_at_node(node, group, group, Deadline(self.poll_budget), strict=True)
+        return [t.as_dict() for t in tracked]
+
+    def wait(self, upids, deadline, fail_on_error=True):
+        """Wait until every task stopped or *deadline* (a retry.Deadline or seconds) passed.
+
+        Returns the task dicts; raises TaskFailed (fail_on_error and a task did not end OK / WARNINGS) after all
+        tasks stopped, or TaskTimeout naming the tasks still running at the deadline (they are not stopped).
+        """
+        if not isinstance(deadline, Deadline):
+            deadline = Deadline(deadline)
+        tracked = self._track(upids)
+        final_round = False
+        while True:
+            pending = [t for t in tracked if not t.done]
+            if not pending:
+                break
+            now = self.clock()
+            if deadline.expired():
+                if final_round:
+                    raise self._timeout(tracked, deadline)
+                final_round = True
+                for task in pending:
+                    task.due = now
+            due = [t for t in pending if t.due <= now]
+            if not due:
+                self.sleep(max(0.0, min(min(t.due for t in pending) - now, deadline.remaining())))
+                continue
+            for node, group in self._by_node(pending).items():
+                node_due = [t for t in group if t in due]
+                if node_due:
+                    self._look_at_node(node, group, node_due, deadline)
+        return self._result(tracked, fail_on_error)
+
+    # -- bookkeeping ----------------------------------------------------------------------------------------------
+    def _track(self, upids):
+        if isinstance(upids, str):
+            upids = [upids]
+        now = self.clock()
+        tracked, seen = [], set()
+        for text in upids:
+            try:
+                upid = parse_upid(text)
+            except ValueError as err:
+                raise InputError("upid: %s" % err, option="upid")
+            if upid.raw not in seen:
+                seen.add(upid.raw)
+                schedule = Schedule(self.first_poll, self.growth, self.max_interval, self.jitter, self.rng)
+                tracked.append(_Tracked(upid, schedule, now))
+        return tracked
+
+    @staticmethod
+    def _by_node(tracked):
+        groups = collections.OrderedDict()
+        for task in tracked:
+            groups.setdefault(task.upid.node, []).append(task)
+        return groups
+
+    # -- one round on one node ------------------------------------------------------------------------------------
+    def _look_at_node(self, node, group, due, deadline, strict=False):
+        """Look at the *due* tasks of *node*; with several pending there, learn for free which others ended."""
+        budget = deadline.sub(self.poll_budget)
+        if len(group) == 1:
+            task = group[0]
+            task.looks += 1
+            if task.wants_log() and not strict:
+                self._look_via_log(task, budget)
+            else:
+                self._check_status(task, budget, strict)
+        else:
+            self._look_via_active_list(node, group, due, budget, strict)
+        for task in due:
+            if not task.done:
+                task.plan(self.clock())
+
+    def _look_via_active_list(self, node, group, due, budget, strict):
+        """One GET of the node's running tasks; a status request only for the tasks missing from it."""
+        to_check = due
+        try:
+            self.stats["active"] += 1
+            active = self.client.get(api_path("nodes", node, "tasks"), params={"source": "active"}, deadline=budget)
+            running = set(entry.get("upid") for entry in active or [] if isinstance(entry, dict))
+            to_check = [t for t in group if t.upid.raw not in running]
+        except ProxmoxError as err:
+            if strict or err.status in (401, 403):
+                raise
+            running = set()
+            for task in due:
+                task.last_error = err.message
+        for task in group:
+            if task.upid.raw in running:
+                task.visible = True
+                task.status = dict(task.status, status="running")
+            if task in due:
+                task.looks += 1
+        for task in to_check:
+            self._check_status(task, budget, strict)
+
+    def _look_via_log(self, task, budget):
+        """Read the new log lines instead of the status: same cost, plus progress. PVE's status is the log's last
+        line, so a final 'TASK ...' line means the task stopped: only then is the status read."""
+        sent = self.clock()
+        try:
+            lines, _total = self._read_log(task, task.log_start, LOG_PAGE, budget)
+        except ProxmoxError as err:
+            if err.status in (401, 403):
+                raise
+            task.last_error = err.message  # not visible yet, or a transient failure: look again later
+            return
+        task.visible = True
+        task.last_error = None
+        task.absorb(lines, sent, self.clock())
+        if task.log_ended:
+            self._check_status(task, budget, strict=False)
+        else:
+            task.status = dict(task.status, status="running")
+
+    def _check_status(self, task, budget, strict):
+        path = api_path("nodes", task.upid.node, "tasks", task.upid.raw, "status")
+        self.stats["status"] += 1
+        try:
+            status = self.client.get(path, deadline=budget)
+        except ProxmoxError as err:
+            if strict or err.status in (401, 403):
+                raise
+            # 400/500 before the task is visible, or a transient failure: look again later
+            task.last_error = err.message
+            return
+        task.visible = True
+        task.last_error = None
+        task.status = dict(status or {})
+        if task.status.get("status") == "stopped":
+            self._finish(task, budget, strict)
+
+    def _read_log(self, task, start, limit, budget):
+        path = api_path("nodes", task.upid.node, "tasks", task.upid.raw, "log")
+        self.stats["log"] += 1
+        body = self.client.get(path, params={"start": start, "limit": limit}, deadline=budget, full=True) or {}
+        entries = [entry for entry in body.get("data") or [] if isinstance(entry, dict)]
+        if len(entries) == 1 and entries[0].get("t") == NO_CONTENT:
+            entries = []  # PVE's answer when there is no line past *start* (yet)
+        return [entry.get("t", "") for entry in entries], body.get("total")
+
+    def _finish(self, task, budget, strict):
+        """The task stopped: read the rest of its log when it failed or warned (tail and warnings)."""
+        task.done = True
+        result = outcome(task.status.get("exitstatus"))
+        if result == "ok":
+            return
+        if task.log_ended:
+            task.log_tail = list(task.tail)  # the whole log is already read
+            return
+        try:
+            self._read_rest(task, budget, keep_all=(result == "warnings"))
+        except ProxmoxError as err:
+            if strict or err.status in (401, 403):
+                raise
+            task.last_error = err.message
+        task.log_tail = list(task.tail)
+
+    def _read_rest(self, task, budget, keep_all):
+        start = task.log_start
+        for _page in range(MAX_LOG_PAGES):
+            lines, total = self._read_log(task, start, LOG_PAGE, budget)
+            if not keep_all and total and total - start > LOG_PAGE and start < total - TAIL_LINES:
+                start = total - TAIL_LINES  # only the tail matters: skip what lies before it
+                task.log_start = start
+                continue
+            task.absorb(lines)
+            start += len(lines)
+            if len(lines) < LOG_PAGE:
+                return
+
+    # -- results --------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _result(tracked, fail_on_error):
+        tasks = [t.as_dict() for t in tracked]
+        failed = [t for t in tracked if outcome(t.status.get("exitstatus")) == "failed"]
+        if failed and fail_on_error:
+            first = failed[0]
+            message = "; ".join("task %s (%s %s on %s) failed: %s" % (
+                t.upid.raw, t.upid.type, t.upid.id or "-", t.upid.node, t.status.get("exitstatus")) for t in failed)
+            raise TaskFailed(message, tasks=tasks, log_tail=first.log_tail or [])
+        return tasks
+
+    @staticmethod
+    def _timeout(tracked, deadline):
+        running = [t for t in tracked if not t.done]
+        parts = []
+        for task in running:
+            note = "" if task.visible else " (never became visible: %s)" % (task.last_error or "no answer")
+            parts.append(task.upid.raw + note)
+        message = "%d of %d task(s) still running after %ss (left running, not stopped): %s" % (
+            len(running), len(tracked), deadline.seconds, ", ".join(parts))
+        return TaskTimeout(message, tasks=[t.as_dict() for t in tracked], running=[t.upid.raw for t in running])

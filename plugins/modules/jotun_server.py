@@ -1,0 +1,319 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: jotun_server
+short_description: Build, change, power, rebuild and delete a hosting server (QEMU guest) on Proxmox VE
+version_added: 0.1.0
+description:
+  - Manages a hosting server's whole life in one idempotent task. A server is a QEMU guest cloned from a template
+    and found by its O(name) anywhere in the cluster; its node never has to be given.
+  - One run builds a server completely, each step only when needed - clone, wait for the clone to finish,
+    configure, grow the boot disk, regenerate the cloud-init drive, start.
+  - The module compares the guest's real config (pending values included) with the request after normalising
+    both (booleans, sizes, MAC case, tag order, URL-encoded SSH keys) and sends only the differences, guarded by the
+    config's C(digest). A server that needs no change costs at most 4 API requests and no write.
+  - A server left half-built by an interrupted run (clone done, config not) converges on the next run. A server
+    whose clone failed (left locked with C(lock=clone) and no clone task running) never ran and holds no data -
+    the next run deletes and clones it again; O(state=absent) deletes it.
+  - A new server's vmid is taken from C(/cluster/nextid); when a parallel build took it first, the next free one is
+    used. Lock contention on the template (parallel clones) and transient errors are retried under O(wait_timeout).
+    A request whose outcome is unknown (HTTP 596, dropped connection) is never sent blindly again - the module reads
+    the real state and goes on from there.
+  - A failed Proxmox VE task fails the module with the task's last log lines.
+extends_documentation_fragment:
+  - jotunheim.proxmox.connection
+  - jotunheim.proxmox.wait
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying the target.
+    support: full
+    details: Sends no write at all and reports what would change.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details: Shows the config keys, disk size and power state before and after, secrets masked.
+options:
+  name:
+    description:
+      - The server's name, unique across the cluster (a DNS name). A second guest with the same name is an error.
+    type: str
+    required: true
+  vmid:
+    description:
+      - The server's vmid. When absent, an existing server is found by O(name), and a new one gets a free vmid.
+    type: int
+  node:
+    description:
+      - The node for a new server. Defaults to the online node with the most free memory.
+      - Ignored for an existing server, which is found wherever it is.
+    type: str
+  state:
+    description:
+      - V(present) - the server exists and has the requested settings; its power state is left alone (a new server
+        stays stopped).
+      - V(started) - as V(present), and running.
+      - V(stopped) - as V(present), and stopped - a graceful shutdown waiting up to O(shutdown_timeout) seconds, then a
+        forced stop only when O(force_stop=true).
+      - V(restarted) - as V(present), then rebooted (started when stopped). Acts on every run.
+      - V(absent) - the server is deleted with its disks. A running server is stopped first only when
+        O(force_stop=true).
+      - V(rebuilt) - the server is deleted and cloned again from O(template), keeping its vmid, node, name, MAC
+        address, network and cloud-init settings (and its resources unless given). This B(erases its disks) and acts
+        on every run that asks for it. The server is started again when it was running.
+    type: str
+    default: present
+    choices: [present, started, stopped, restarted, absent, rebuilt]
+  template:
+    description:
+      - The template to clone a new server from, by name or vmid. It may live on another node than the new server
+        (the clone then runs on the template's node with a target node).
+      - Required to build a server that does not exist yet and for O(state=rebuilt).
+    type: str
+  full_clone:
+    description:
+      - Make a full copy of the template's disks. V(false) makes a linked clone on the template's node.
+    type: bool
+    default: true
+  storage:
+    description:
+      - The storage for a full clone's disks. Defaults to the template's storage.
+    type: str
+  pool:
+    description:
+      - The resource pool a new server joins.
+    type: str
+  cores:
+    description: CPU cores per socket.
+    type: int
+  sockets:
+    description: CPU sockets.
+    type: int
+  memory:
+    description: Memory in MiB (at least 16).
+    type: int
+  balloon:
+    description: The balloon target in MiB; V(0) disables the balloon device. Not more than O(memory).
+    type: int
+  disk_size:
+    description:
+      - The absolute size of the boot disk, for example V(40G) or V(1.5T) (binary units). The disk is only grown;
+        a size below the current one is an error.
+    type: str
+  onboot:
+    description: Start the server when its node boots.
+    type: bool
+  agent:
+    description: Enable the QEMU guest agent device.
+    type: bool
+  tags:
+    description:
+      - The server's tags (order does not matter). An empty list removes all tags.
+    type: list
+    elements: str
+  description:
+    description: The server's description (notes). An empty string removes it.
+    type: str
+  bridge:
+    description: The bridge of the first network device (C(net0)), for example V(vmbr0).
+    type: str
+  vlan:
+    description: The VLAN tag of C(net0); V(0) removes the tag.
+    type: int
+  rate_limit:
+    description: The rate limit of C(net0) in MB/s; V(0) removes the limit.
+    type: float
+  mac:
+    description:
+      - The MAC address of C(net0). When absent the existing (or generated) address is kept, also across rebuilds.
+    type: str
+  firewall:
+    description: Protect C(net0) with the Proxmox VE firewall.
+    type: bool
+  ciuser:
+    description: Cloud-init user name.
+    type: str
+  cipassword:
+    description:
+      - Cloud-init password. Proxmox VE never shows it back, so when it is set again is decided by
+        O(password_update).
+    type: str
+  password_update:
+    description:
+      - V(on_create) - set O(cipassword) only when the server is built or rebuilt, or has no password yet.
+      - V(always) - set it on every run (the run then always reports a change).
+    type: str
+    default: on_create
+    choices: [always, on_create]
+  sshkeys:
+    description: Cloud-init SSH public keys, one per item (OpenSSH format). An empty list removes them.
+    type: list
+    elements: str
+  ipconfig:
+    description:
+      - Cloud-init IP settings, one item per network device (C(ipconfig0), C(ipconfig1), ...).
+      - Each item is a dict with C(ip) and C(gw) (IPv4 in CIDR notation, or V(dhcp) for C(ip)) and C(ip6) and
+        C(gw6) (IPv6, or V(dhcp)/V(auto) for C(ip6)), or the string V(dhcp).
+      - Entries beyond the list are removed.
+    type: list
+    elements: raw
+  nameservers:
+    description: Cloud-init DNS servers. An empty list removes them.
+    type: list
+    elements: str
+  searchdomain:
+    description: Cloud-init DNS search domain.
+    type: str
+  apply_pending:
+    description:
+      - What to do when a running server holds changes it can only take at a restart (its pending values).
+      - V(none) - report them in RV(pending) and leave the server running.
+      - V(reboot) - reboot the server so they take effect.
+    type: str
+    default: none
+    choices: [none, reboot]
+  shutdown_timeout:
+    description: Seconds a graceful shutdown may take (O(state=stopped)).
+    type: int
+    default: 120
+  force_stop:
+    description:
+      - Stop the server hard when a graceful shutdown did not finish within O(shutdown_timeout), and stop a running
+        server before deleting it (O(state=absent)).
+    type: bool
+    default: false
+  purge:
+    description: With O(state=absent), also remove the server from backup jobs, replication and HA.
+    type: bool
+    default: true
+seealso:
+  - module: jotunheim.proxmox.jotun_server_info
+  - module: jotunheim.proxmox.jotun_task
+author:
+  - Jotunheim maintainers (@jotunheim)
+"""
+
+EXAMPLES = r"""
+- name: Build web01 from the debian-12 template and start it
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    template: debian-12
+    state: started
+    cores: 2
+    memory: 4096
+    disk_size: 40G
+    bridge: vmbr0
+    vlan: 20
+    tags: [customer-42, web]
+    ciuser: ops
+    sshkeys:
+      - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTheDocs ops@example
+    ipconfig:
+      - ip: 203.0.113.10/24
+        gw: 203.0.113.1
+    nameservers: [1.1.1.1, 9.9.9.9]
+
+- name: Give web01 more memory and apply it with a reboot
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    memory: 8192
+    apply_pending: reboot
+
+- name: Start a build and come back later
+  jotunheim.proxmox.jotun_server:
+    name: web02
+    template: ubuntu-24.04
+    wait: false
+  register: build
+
+- name: Reinstall web01 (erases its disks, keeps vmid, MAC, network and cloud-init)
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    template: debian-12
+    state: rebuilt
+    cipassword: "{{ vault_web01_password }}"
+
+- name: Stop web01, forcing it off after 60 seconds
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    state: stopped
+    shutdown_timeout: 60
+    force_stop: true
+
+- name: Delete web01
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    state: absent
+    force_stop: true
+"""
+
+RETURN = r"""
+vmid:
+  description: The server's vmid (null in check mode for a server not built yet).
+  returned: always
+  type: int
+  sample: 101
+node:
+  description: The node the server is (or would be) on.
+  returned: always
+  type: str
+  sample: pve1
+status:
+  description: V(running), V(stopped) or V(absent) after the run.
+  returned: always
+  type: str
+  sample: running
+config:
+  description:
+    - The server's config after the run (pending values applied), as Proxmox VE shows it; C(cipassword) masked.
+    - In check mode, the predicted config.
+  returned: always
+  type: dict
+  sample: {"name": "web01", "cores": 2, "memory": "4096", "net0": "virtio=BC:24:11:2A:3B:4C,bridge=vmbr0,tag=20"}
+pending:
+  description:
+    - Changes a running server holds until its next restart, per config key - C(value) (current), C(pending)
+      (new) and C(delete) (the key goes away).
+  returned: always
+  type: dict
+  sample: {"memory": {"value": "4096", "pending": "8192", "delete": false}}
+tasks:
+  description:
+    - The Proxmox VE tasks the run started or waited for (C(upid), C(node), C(type), C(status), C(exitstatus), ...).
+    - With O(wait=false) the tasks of the step reached, still running.
+  returned: always
+  type: list
+  elements: dict
+step:
+  description:
+    - The step the run reached - V(done) when it finished; else the step whose task is running (V(clone),
+      V(resize), V(start), V(shutdown), V(stop), V(reboot), V(destroy)) or the step that failed.
+  returned: always
+  type: str
+  sample: done
+diff:
+  description: The config keys, disk size and power state before and after (secrets masked).
+  returned: always
+  type: dict
+  sample: {"before": {"memory": 4096}, "after": {"memory": 8192}}
+"""
+
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import run_module
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_spec import argument_spec
+
+
+def main():
+    module = ProxmoxModule(argument_spec=argument_spec(), supports_check_mode=True, wait=True)
+    module.run(run_module)
+
+
+if __name__ == "__main__":
+    main()

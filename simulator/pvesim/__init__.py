@@ -1,0 +1,1 @@
+"""pvesim: a Proxmox VE API simulator."""

@@ -1,0 +1,135 @@
+"""The simulator core: routes a request through auth, faults, parameter verification and its handler."""
+import json
+import time
+import traceback
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from . import router
+from .auth import Auth
+from .clock import Clock
+from .errors import ApiError, DropConnection
+from .faults import Faults, status_error
+from .params import verify
+from .requestlog import RequestLog, mask
+from .specs import spec_for
+from .state import State
+from .tasks import TaskEngine
+
+API_PREFIX = "/api2/json"
+RELEASES = ((7, 4), (8, 0), (8, 4), (9, 1))
+
+
+class Call:
+    """What a handler sees: the simulator, typed params (path params included) and the calling user."""
+
+    def __init__(self, sim, params, user):
+        self.sim, self.params, self.user = sim, params, user
+        self.state, self.clock = sim.state, sim.clock
+
+    def guest(self):
+        self.state.check_node(self.params["node"])
+        return self.state.guest(self.params["node"], self.params["vmid"])
+
+    def start_task(self, kind, ident, duration, script, on_ok=None, on_fail=None, error=None):
+        task = self.sim.tasks.start(self.params["node"], kind, ident, self.user, duration, script,
+                                    on_ok=on_ok, on_fail=on_fail, error=error)
+        return task.upid
+
+
+class Response:
+    def __init__(self, status=200, reason="OK", body=None, drop=False):
+        self.status, self.reason, self.body, self.drop = status, reason, body, drop
+
+
+def parse_body(headers, raw):
+    if not raw:
+        return {}, False
+    ctype = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if ctype == "application/json":
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            raise ApiError(400, "malformed JSON body")
+        if not isinstance(data, dict):
+            raise ApiError(400, "JSON body must be an object")
+        return data, True
+    return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)), False
+
+
+class Simulator:
+    def __init__(self, release=(9, 1), speed=1.0, seed=None, request_log=None, password=None):
+        self.release = release
+        self.clock = Clock(speed)
+        self.faults = Faults()
+        self.state = State(self.clock, release, seed)
+        self.tasks = TaskEngine(self.state, self.faults)
+        self.state.on_reset = self.tasks.reset
+        self.auth = Auth(password)
+        self.log = RequestLog(request_log)
+
+    def reset(self):
+        with self.state.lock:
+            self.faults.clear()
+            self.state.reset()
+
+    # -- request processing ----------------------------------------------------------------------------------------
+    def handle(self, method, raw_path, headers, body):
+        started = time.monotonic()
+        url = urlsplit(raw_path)
+        params, meta, resp = {}, {"auth": "none"}, None
+        try:
+            query = dict(parse_qsl(url.query, keep_blank_values=True))
+            body_params, _is_json = parse_body(headers, body)
+            params = dict(query, **body_params)
+            resp = self._dispatch(method, url.path, headers, params, meta)
+        except ApiError as exc:
+            resp = Response(exc.status, exc.message, exc.body())
+        except DropConnection:
+            resp = Response(0, "dropped", None, drop=True)
+        except Exception as exc:                  # noqa: BLE001 - a simulator bug must still answer (and show)
+            traceback.print_exc()
+            resp = Response(500, "simulator error: %s" % exc, {"data": None, "message": "simulator error: %s\n" % exc})
+        self.log.add({"time": round(time.time(), 3), "method": method, "path": raw_path.split("?")[0],
+                      "params": mask(params), "status": resp.status, "auth": meta["auth"],
+                      "duration": round(time.monotonic() - started, 4)})
+        return resp
+
+    def _dispatch(self, method, path, headers, params, meta):
+        api_path = path[len(API_PREFIX):].rstrip("/") or "/"
+        delay = self.faults.latency(method, api_path)
+        if delay:
+            time.sleep(delay)
+        try:
+            template, handler, perm, args = router.match(method, api_path)
+        except LookupError:
+            raise ApiError(501, "Method '%s %s' not implemented" % (method, api_path))
+        if template == "/access/ticket":
+            clean = verify(spec_for(method, template, self.release), params, self.json_bools)
+            return Response(body={"data": self.auth.login(clean["username"], params["password"], clean.get("realm"))})
+        user, meta["auth"], read_only = self.auth.authenticate(headers, method)
+        args = {k: unquote(v) for k, v in args.items()}
+        if read_only and (method != "GET" or (method, template) in router.READ_ONLY_DENIED):
+            raise ApiError(403, "Permission check failed (%s, %s)" % (perm[0].format(**_fmt(args, params)), perm[1]))
+        fault = self.faults.take_request_fault("status", method, api_path)
+        if fault and int(fault["status"]) != 596:
+            raise status_error(fault)
+        merged = dict(params, **args)
+        clean = verify(spec_for(method, template, self.release), merged, self.json_bools)
+        with self.state.lock:
+            self.tasks.tick()
+            data = handler(Call(self, clean, user))
+        if fault:
+            raise status_error(fault)
+        if self.faults.take_request_fault("drop", method, api_path):
+            raise DropConnection()
+        return Response(body={"data": data})
+
+    @property
+    def json_bools(self):
+        return self.release >= (8, 0)
+
+
+def _fmt(args, params):
+    out = {"vmid": params.get("vmid", "*"), "node": "*", "storage": "*"}
+    out.update(args)
+    return out

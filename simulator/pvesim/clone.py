@@ -1,0 +1,126 @@
+"""POST /nodes/{node}/qemu/{vmid}/clone: full and linked clones, lock: clone, contention on the source's lock."""
+from . import guestconfig as gc
+from .errors import ApiError, fail, param_error
+from .model import GIB, Guest, format_size
+from .progress import transfer_lines
+
+SOURCE_LOCK_SECONDS = 1.5     # the clone holds the source's config lock this long (parallel clones contend)
+CLONE_RATE = 1.0 * GIB        # bytes per simulated second for full clones
+SKIP_KEYS = ("template", "lock", "meta", "vmgenid", "smbios1")
+
+
+def _checks(call, src, newid, full, target):
+    state = call.state
+    state.check_node(target)
+    if newid in state.guests:
+        raise fail("unable to create VM %d - config file already exists" % newid)
+    if not full and not src.template:
+        raise fail("linked clone feature only available for templates")
+    if not full and call.params.get("storage"):
+        raise param_error({"storage": "parameter 'storage' not allowed for linked clones"})
+    if not full and target != src.node:
+        raise fail("can't clone VM to node '%s' (VM uses local storage)" % target)
+    if src.lock:
+        raise fail("VM is locked (%s)" % src.lock)
+
+
+def _plan_disks(call, src, full, target):
+    """[(key, source volume, opts, target storage, size)] for every real disk and the cloud-init drive."""
+    plan = []
+    for key, value in sorted(src.config.items()):
+        if not gc.DISK_KEY.match(key):
+            continue
+        volume, opts = gc.split_drive(value)
+        if gc.is_media(value) and "cloudinit" not in volume:
+            continue
+        storage = call.params.get("storage") if full and call.params.get("storage") else volume.split(":", 1)[0]
+        st = call.state.storage(target, storage)
+        if "images" not in st.content:
+            raise fail("storage '%s' does not support content-type 'images'" % storage)
+        plan.append((key, volume, opts, storage, gc.disk_size(value) if "cloudinit" not in volume else 4 * 1024 ** 2))
+    return plan
+
+
+def _new_config(call, src, newid):
+    config = {k: v for k, v in src.config.items() if k not in SKIP_KEYS and not gc.DISK_KEY.match(k)
+              and not k.startswith("unused")}
+    config["name"] = call.params.get("name") or "Copy-of-VM-%s" % src.name
+    if call.params.get("description") is not None:
+        config["description"] = call.params["description"]
+    for key in [k for k in config if k.startswith("net")]:
+        config[key] = gc.regenerate_mac(call.state, config[key])
+    config["smbios1"] = "uuid=%s" % call.state.new_uuid()
+    config["vmgenid"] = call.state.new_uuid()
+    config["meta"] = "creation-qemu=9.0.2,ctime=%d" % int(call.clock.now())
+    config["lock"] = "clone"
+    return config
+
+
+def _allocate(call, guest, plan, full):
+    """Create the new volumes; returns (volumes, lines-script data) or raises when space runs out."""
+    created, copies = [], []
+    for key, volume, opts, storage, size in plan:
+        if "cloudinit" in volume:
+            vol = call.state.add_volume(guest.node, storage, "vm-%d-cloudinit" % guest.vmid, size, guest.vmid)
+            guest.config[key] = gc.join_drive(vol.volid, {"media": "cdrom"})
+        elif full:
+            vol = gc.allocate(call.state, guest, storage, size)
+            guest.config[key] = gc.join_drive(vol.volid, dict(opts, size=format_size(size)))
+            copies.append((key, volume, size))
+        else:
+            name = "%s/%s" % (volume.split(":", 1)[1], gc.next_disk_name(call.state, guest, storage))
+            vol = call.state.add_volume(guest.node, storage, name, size, guest.vmid)
+            guest.config[key] = gc.join_drive(vol.volid, dict(opts, size=format_size(size)))
+        created.append(vol.volid)
+    return created, copies
+
+
+def _script(copies, full, overhead):
+    def script(duration):
+        if not full:
+            return [(0.1, "create linked clone of drive %s (%s)" % (k, v)) for k, v, _s in copies]
+        lines, start = [], overhead / 2.0
+        total = sum(s for _k, _v, s in copies) or 1
+        for key, volume, size in copies:
+            span = (duration - overhead) * size / total
+            lines.append((start, "create full clone of drive %s (%s)" % (key, volume)))
+            lines += transfer_lines("drive-%s: " % key, size, start, span, ", ready")
+            start += span
+        lines.append((duration - overhead / 4.0, "all 'mirror' jobs are ready"))
+        return lines
+    return script
+
+
+def clone(call):
+    state = call.state
+    src = call.guest()
+    newid, target = call.params["newid"], call.params.get("target", src.node)
+    full = call.params.get("full", 0 if src.template else 1)
+    _checks(call, src, newid, full, target)
+    state.config_lock(src.vmid, hold=SOURCE_LOCK_SECONDS)
+    _checks(call, src, newid, full, target)
+    plan = _plan_disks(call, src, full, target)
+    guest = Guest(newid, target, _new_config(call, src, newid))
+    state.guests[newid] = guest
+    try:
+        created, copies = _allocate(call, guest, plan, full)
+    except ApiError:
+        for volume in [gc.split_drive(v)[0] for k, v in guest.config.items() if gc.DISK_KEY.match(k)]:
+            state.free_volume(target, volume)
+        state.guests.pop(newid, None)
+        raise
+    if not full:
+        copies = [(k, v, s) for k, v, _o, _st, s in plan if "cloudinit" not in v]
+    overhead = 1.0
+    duration = overhead + (sum(s for _k, _v, s in copies) / CLONE_RATE if full else 0.5)
+
+    def on_ok():
+        guest.config.pop("lock", None)
+
+    def on_fail(_msg):
+        for volume in created:
+            state.free_volume(target, volume)
+        if state.guests.get(newid) is guest:
+            state.guests.pop(newid)
+
+    return call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead), on_ok=on_ok, on_fail=on_fail)

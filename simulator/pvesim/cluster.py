@@ -1,0 +1,111 @@
+"""Cluster and node endpoints: /version, /nodes, node status, /cluster/status, /cluster/resources, nextid."""
+from .errors import param_error
+
+VERSIONS = {(7, 4): ("7.4-3", "9f0d2f3e"), (8, 0): ("8.0.4", "d258a813cfa6b390"),
+            (8, 4): ("8.4.1", "2a5fa54a8503f96d"), (9, 1): ("9.1.1", "42db4a6cf33dac83")}
+
+
+def version(call):
+    ver, repoid = VERSIONS[call.sim.release]
+    return {"version": ver, "release": "%d.%d" % call.sim.release, "repoid": repoid}
+
+
+def _node_usage(state, node):
+    running = [g for g in state.guests.values() if g.node == node.name and g.status == "running"]
+    mem = node.base_mem + sum(g.memory_mb() * 1024 * 1024 for g in running)
+    cpu = min(1.0, 0.02 + 0.03 * len(running))
+    return round(cpu, 4), min(mem, node.maxmem)
+
+
+def nodes(call):
+    out = []
+    for node in call.state.nodes.values():
+        cpu, mem = _node_usage(call.state, node)
+        out.append({"node": node.name, "status": "online", "type": "node", "id": "node/" + node.name, "level": "",
+                    "cpu": cpu, "maxcpu": node.maxcpu, "mem": mem, "maxmem": node.maxmem,
+                    "disk": 6 * 1024 ** 3, "maxdisk": 94 * 1024 ** 3, "uptime": 864000,
+                    "ssl_fingerprint": "5E:1A:2B:3C:4D:5E:6F:70:81:92:A3:B4:C5:D6:E7:F8:09:1A:2B:3C:4D:5E:6F:70:81:92:A3:B4:C5:D6:E7:F8"})
+    return out
+
+
+def node_index(call):
+    call.state.check_node(call.params["node"])
+    return [{"name": n} for n in ("qemu", "storage", "tasks", "status", "vzdump", "version")]
+
+
+def node_status(call):
+    call.state.check_node(call.params["node"])
+    node = call.state.nodes[call.params["node"]]
+    cpu, mem = _node_usage(call.state, node)
+    ver = VERSIONS[call.sim.release][0]
+    return {"cpu": cpu, "wait": 0.0012, "idle": 0, "uptime": 864000, "loadavg": ["0.42", "0.37", "0.31"],
+            "memory": {"total": node.maxmem, "used": mem, "free": node.maxmem - mem},
+            "swap": {"total": 8 * 1024 ** 3, "used": 0, "free": 8 * 1024 ** 3},
+            "rootfs": {"total": 94 * 1024 ** 3, "used": 6 * 1024 ** 3, "free": 88 * 1024 ** 3, "avail": 83 * 1024 ** 3},
+            "cpuinfo": {"cpus": node.maxcpu, "sockets": 1, "cores": node.maxcpu // 2, "model": "Simulated CPU @ 3.00GHz",
+                        "mhz": "3000.000", "hvm": "1", "flags": "", "user_hz": 100},
+            "pveversion": "pve-manager/%s/%s" % (ver, VERSIONS[call.sim.release][1]),
+            "kversion": "Linux 6.8.12-4-pve #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4", "ksm": {"shared": 0},
+            "boot-info": {"mode": "efi", "secureboot": 0}}
+
+
+def cluster_status(call):
+    nodes_ = call.state.nodes.values()
+    out = [{"type": "cluster", "id": "cluster", "name": "jotunheim", "nodes": len(nodes_), "quorate": 1, "version": 2}]
+    for node in nodes_:
+        out.append({"type": "node", "id": "node/" + node.name, "name": node.name, "ip": node.ip, "level": "",
+                    "local": 1 if node.nodeid == 1 else 0, "nodeid": node.nodeid, "online": 1})
+    return out
+
+
+def guest_resource(state, guest):
+    from .guests import disk_total
+    running = guest.status == "running"
+    maxmem = guest.memory_mb() * 1024 * 1024
+    out = {"id": "qemu/%d" % guest.vmid, "type": "qemu", "vmid": guest.vmid, "name": guest.name, "node": guest.node,
+           "status": guest.status, "template": 1 if guest.template else 0, "maxcpu": guest.cpus(), "maxmem": maxmem,
+           "maxdisk": disk_total(guest), "disk": 0, "cpu": 0.013 if running else 0, "mem": maxmem * 2 // 5 if running else 0,
+           "uptime": guest.uptime(state.clock) if running else 0, "netin": 0, "netout": 0, "diskread": 0, "diskwrite": 0}
+    if guest.lock:
+        out["lock"] = guest.lock
+    if guest.config.get("tags"):
+        out["tags"] = guest.config["tags"]
+    return out
+
+
+def resources(call):
+    kind = call.params.get("type")
+    out = []
+    if kind in (None, "vm"):
+        out += [guest_resource(call.state, g) for g in sorted(call.state.guests.values(), key=lambda g: g.vmid)]
+    if kind in (None, "node"):
+        for n in nodes(call):
+            out.append(dict(n))
+    if kind in (None, "storage"):
+        for st in call.state.storages.values():
+            used = st.used()
+            out.append({"id": "storage/%s/%s" % (st.node, st.name), "type": "storage", "storage": st.name,
+                        "node": st.node, "status": "available", "plugintype": st.type, "content": ",".join(st.content),
+                        "shared": 0, "disk": used, "maxdisk": st.total})
+    return out
+
+
+def nextid(call):
+    wanted = call.params.get("vmid")
+    if wanted is not None:
+        if wanted in call.state.guests:
+            raise param_error({"vmid": "VM %d already exists" % wanted})
+        return str(wanted)
+    return str(call.state.next_vmid())
+
+
+def storage_index(call):
+    seen, out = set(), []
+    for st in call.state.storages.values():
+        if st.name not in seen and (not call.params.get("type") or call.params["type"] == st.type):
+            seen.add(st.name)
+            item = {"storage": st.name, "type": st.type, "content": ",".join(st.content), "digest": "0" * 40}
+            if st.path:
+                item["path"] = st.path
+            out.append(item)
+    return out

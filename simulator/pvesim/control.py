@@ -1,0 +1,87 @@
+"""The control API outside /api2: faults, reset, request log, state dump (no auth, JSON)."""
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+from .app import Response
+from .errors import ApiError
+from .faults import check_fault
+from .guestconfig import pending_view
+from .state import guest_digest
+
+
+def apply_fault(sim, fault):
+    """Faults acting on state at once (hold_lock, storage_full); others are queued."""
+    fault = check_fault(fault)
+    with sim.state.lock:
+        if fault["kind"] == "hold_lock":
+            sim.state.hold_config_lock(int(fault["vmid"]), float(fault["seconds"]))
+        elif fault["kind"] == "storage_full":
+            sim.state.storage(fault["node"], fault["storage"]).full = True
+        else:
+            sim.faults.add(fault)
+    return fault
+
+
+def clear_faults(sim):
+    with sim.state.lock:
+        sim.faults.clear()
+        for st in sim.state.storages.values():
+            st.full = False
+        sim.state.lock_until.clear()
+        sim.state.cond.notify_all()
+
+
+def dump_state(sim):
+    with sim.state.lock:
+        sim.tasks.tick()
+        state = sim.state
+        guests = [{"vmid": g.vmid, "node": g.node, "status": g.status, "qmpstatus": g.qmpstatus, "lock": g.lock,
+                   "template": g.template, "config": dict(g.config), "digest": guest_digest(g),
+                   "pending": pending_view(g) if g.pending or g.pending_delete else []}
+                  for g in sorted(state.guests.values(), key=lambda g: g.vmid)]
+        volumes = [{"node": st.node, "storage": st.name, "volid": v.volid, "size": v.size, "vmid": v.vmid,
+                    "content": v.content, "format": v.format, "ctime": v.ctime, "notes": v.notes,
+                    "protected": v.protected} for st in state.storages.values() for v in st.volumes.values()]
+        storages = [dict(st.info(), node=st.node, full=st.full) for st in state.storages.values()]
+        tasks = [dict(t.entry(), status=t.status, exitstatus=t.exitstatus) for t in sim.tasks.tasks.values()]
+        return {"release": "%d.%d" % sim.release, "speed": sim.clock.speed, "guests": guests,
+                "archives": [v for v in volumes if v["content"] == "backup"], "volumes": volumes,
+                "storages": storages, "tasks": tasks, "faults": sim.faults.listing()}
+
+
+def handle(sim, method, raw_path, body):
+    url = urlsplit(raw_path)
+    path = url.path[len("/_sim"):].rstrip("/")
+    try:
+        data = json.loads(body.decode("utf-8")) if body else {}
+    except ValueError:
+        return _error(ApiError(400, "malformed JSON body"))
+    try:
+        return Response(body={"data": _route(sim, method, path, dict(parse_qsl(url.query)), data)})
+    except ApiError as exc:
+        return _error(exc)
+    except (ValueError, TypeError, KeyError) as exc:
+        return _error(ApiError(400, "bad control request: %s" % exc))
+
+
+def _route(sim, method, path, query, data):
+    if (method, path) == ("POST", "/fault"):
+        return apply_fault(sim, data)
+    if (method, path) == ("DELETE", "/fault"):
+        clear_faults(sim)
+        return None
+    if (method, path) == ("GET", "/fault"):
+        return sim.faults.listing()
+    if (method, path) == ("POST", "/reset"):
+        sim.reset()
+        return None
+    if (method, path) == ("GET", "/requests"):
+        nxt, entries = sim.log.since(int(query.get("since", 0)))
+        return {"next": nxt, "requests": entries}
+    if (method, path) == ("GET", "/state"):
+        return dump_state(sim)
+    raise ApiError(404, "no such control endpoint: %s /_sim%s" % (method, path))
+
+
+def _error(exc):
+    return Response(exc.status, exc.message, exc.body())

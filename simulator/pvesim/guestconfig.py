@@ -1,0 +1,232 @@
+"""Applying config changes to a guest: disks, NICs, cloud-init, hot-plug vs pending, delete/revert, digest."""
+import hashlib
+import re
+
+from .errors import fail, param_error
+from .model import GIB, MIB, format_size, parse_size
+from .state import guest_digest
+
+META = {"delete", "revert", "digest", "skiplock", "force", "background_delay", "node", "vmid"}
+DISK_KEY = re.compile(r"^(ide|sata|scsi|virtio)\d+$|^(efidisk|tpmstate)0$")
+CLOUDINIT_KEYS = {"ciuser", "cipassword", "citype", "sshkeys", "nameserver", "searchdomain", "cicustom", "ciupgrade"}
+FAST_PLUG = {"name", "onboot", "shares", "startup", "description", "protection", "vmstatestorage", "hookscript", "tags"}
+MASKED_PASSWORD = "**********"
+
+
+def split_list(text):
+    return [item for item in re.split(r"[,;\s]+", text or "") if item]
+
+
+def is_cloudinit_key(key):
+    return key in CLOUDINIT_KEYS or key.startswith("ipconfig")
+
+
+def is_media(value):
+    text = str(value)
+    return "media=cdrom" in text or text.split(",")[0] in ("none", "cdrom") or "cloudinit" in text.split(",")[0]
+
+
+def hot_pluggable(guest, key):
+    if key in FAST_PLUG or is_cloudinit_key(key) or key in ("balloon", "cpulimit", "cpuunits"):
+        return True
+    if re.match(r"^net\d+$", key):
+        return True
+    return bool(re.match(r"^(scsi|virtio)\d+$", key)) and key not in guest.config
+
+
+def check_writable(guest, params):
+    if guest.lock and not params.get("skiplock"):
+        raise fail("VM is locked (%s)" % guest.lock)
+    if params.get("digest") and params["digest"] != guest_digest(guest):
+        raise fail("detected modified configuration - file changed by other user? Try again.")
+
+
+def split_drive(value):
+    parts = str(value).split(",")
+    if "=" in parts[0]:
+        opts = dict(p.split("=", 1) for p in parts if "=" in p)
+        return opts.pop("file", opts.pop("volume", "")), opts
+    return parts[0], dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+
+
+def join_drive(volume, opts):
+    return ",".join([volume] + ["%s=%s" % (k, v) for k, v in opts.items()])
+
+
+def next_disk_name(state, guest, storage):
+    used = {v.name for st in state.storages.values() for v in st.volumes.values()}
+    n = 0
+    while "vm-%d-disk-%d" % (guest.vmid, n) in used or "base-%d-disk-%d" % (guest.vmid, n) in used:
+        n += 1
+    return "vm-%d-disk-%d" % (guest.vmid, n)
+
+
+def allocate(state, guest, storage_name, size):
+    st = state.storage(guest.node, storage_name)
+    if "images" not in st.content:
+        raise fail("storage '%s' does not support content-type 'images'" % storage_name)
+    if st.full or st.avail() < size:
+        raise fail("unable to create image: no space left on storage '%s' (%s requested, %s available)"
+                   % (storage_name, format_size(size), format_size(max(st.avail(), 0))))
+    return state.add_volume(guest.node, storage_name, next_disk_name(state, guest, storage_name), size, guest.vmid)
+
+
+def normalize_drive(state, guest, key, value):
+    volume, opts = split_drive(value)
+    if volume in ("none", "cdrom") or opts.get("media") == "cdrom" and ":iso/" in volume:
+        return value
+    m = re.match(r"^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(\.\d+)?)$", volume, re.I)
+    if m:
+        size = int(float(m.group(2)) * GIB)
+        vol = allocate(state, guest, m.group(1), size or 4 * MIB)
+        opts["size"] = format_size(vol.size)
+        return join_drive(vol.volid, opts)
+    m = re.match(r"^([a-z][a-z0-9\-_.]*[a-z0-9]):cloudinit$", volume, re.I)
+    if m:
+        name = "vm-%d-cloudinit" % guest.vmid
+        vol = state.find_volume(guest.node, "%s:%s" % (m.group(1), name)) or \
+            state.add_volume(guest.node, m.group(1), name, 4 * MIB, guest.vmid)
+        return join_drive(vol.volid, {"media": "cdrom"})
+    vol = state.find_volume(guest.node, volume)
+    if vol is None:
+        raise fail("volume '%s' does not exist" % volume)
+    opts.setdefault("size", format_size(vol.size))
+    return join_drive(volume, opts)
+
+
+def normalize_net(state, value):
+    parts = [p for p in str(value).split(",") if p]
+    model, mac, rest = None, None, []
+    for part in parts:
+        key, sep, val = part.partition("=")
+        if not sep:
+            model = key
+        elif key == "model":
+            model = val
+        elif key == "macaddr":
+            mac = val
+        elif re.match(r"^(virtio|e1000.*|rtl8139|vmxnet3|i8255\w+|ne2k_\w+|pcnet)$", key):
+            model, mac = key, val
+        else:
+            rest.append((key, val))
+    mac = (mac or state.new_mac()).upper()
+    return ",".join(["%s=%s" % (model, mac)] + ["%s=%s" % kv for kv in sorted(rest)])
+
+
+def regenerate_mac(state, value):
+    """A NIC with a fresh MAC (clone, restore with unique)."""
+    parts = [re.sub(r"^([\w-]+)=([0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5})$", r"\1", p) for p in str(value).split(",")]
+    parts = [p for p in parts if not p.startswith("macaddr=")]
+    return normalize_net(state, ",".join(parts))
+
+
+def normalize(state, guest, key, value):
+    if DISK_KEY.match(key):
+        return normalize_drive(state, guest, key, value)
+    if re.match(r"^net\d+$", key):
+        return normalize_net(state, value)
+    if key == "cipassword":
+        return "$5$sim$" + hashlib.sha256(str(value).encode()).hexdigest()[:43]
+    if key == "tags":
+        return ";".join(sorted(set(t for t in re.split(r"[;, ]+", value) if t)))
+    return value
+
+
+def free_unused_slot(guest):
+    n = 0
+    while "unused%d" % n in guest.config:
+        n += 1
+    return "unused%d" % n
+
+
+def drop_key(state, guest, key):
+    """Delete a key; real disks become unusedN, cloud-init drives and unused volumes are freed."""
+    value = guest.config.pop(key, None)
+    if value is None:
+        return
+    volume, _opts = split_drive(value)
+    if key.startswith("unused") or (DISK_KEY.match(key) and "cloudinit" in volume):
+        state.free_volume(guest.node, volume)
+    elif DISK_KEY.match(key) and not is_media(value) and state.find_volume(guest.node, volume):
+        guest.config[free_unused_slot(guest)] = volume
+
+
+def set_key(state, guest, key, value):
+    old = guest.config.get(key)
+    if old is not None and DISK_KEY.match(key):
+        old_volume = split_drive(old)[0]
+        if old_volume != split_drive(value)[0]:
+            drop_key(state, guest, key)
+    guest.config[key] = value
+
+
+def update(state, guest, params):
+    """Apply a config PUT/POST to guest (state lock held). Raises ApiError."""
+    check_writable(guest, params)
+    changes = {k: v for k, v in params.items() if k not in META}
+    deletes, reverts = split_list(params.get("delete")), split_list(params.get("revert"))
+    both = [k for k in deletes if k in changes] + [k for k in reverts if k in changes]
+    if both:
+        raise param_error({k: "you can't change and delete the same option" for k in both})
+    running = guest.status == "running"
+    for key in reverts:
+        guest.pending.pop(key, None)
+        if key in guest.pending_delete:
+            guest.pending_delete.remove(key)
+    for key in deletes:
+        if running and not hot_pluggable(guest, key) and not key.startswith("unused"):
+            if key in guest.config and key not in guest.pending_delete:
+                guest.pending_delete.append(key)
+            guest.pending.pop(key, None)
+        else:
+            drop_key(state, guest, key)
+            guest.pending.pop(key, None)
+    for key, value in changes.items():
+        value = normalize(state, guest, key, value)
+        if running and not hot_pluggable(guest, key) and guest.config.get(key) != value:
+            guest.pending[key] = value
+        else:
+            set_key(state, guest, key, value)
+            guest.pending.pop(key, None)
+
+
+def apply_pending(state, guest):
+    for key in list(guest.pending_delete):
+        drop_key(state, guest, key)
+    for key, value in guest.pending.items():
+        set_key(state, guest, key, value)
+    guest.pending, guest.pending_delete = {}, []
+
+
+def shown(key, value):
+    return MASKED_PASSWORD if key == "cipassword" else value
+
+
+def config_view(guest, current=False):
+    config = dict(guest.config)
+    if current:
+        for key in guest.pending_delete:
+            config.pop(key, None)
+        config.update(guest.pending)
+    out = {k: shown(k, v) for k, v in config.items()}
+    out["digest"] = guest_digest(guest)
+    return out
+
+
+def pending_view(guest):
+    out = []
+    for key in sorted(set(guest.config) | set(guest.pending)):
+        item = {"key": key}
+        if key in guest.config:
+            item["value"] = shown(key, guest.config[key])
+        if key in guest.pending:
+            item["pending"] = shown(key, guest.pending[key])
+        if key in guest.pending_delete:
+            item["delete"] = 1
+        out.append(item)
+    return out
+
+
+def disk_size(value):
+    opts = split_drive(value)[1]
+    return parse_size(opts["size"]) if "size" in opts else 0

@@ -1,0 +1,95 @@
+"""Plain data objects of the simulated cluster: nodes, storages, volumes, guests."""
+
+GIB = 1024 ** 3
+MIB = 1024 ** 2
+
+
+def format_size(nbytes):
+    """PVE's disk size notation: the largest unit that divides the size exactly (2G, 2560M, 1073741825)."""
+    for unit, mult in (("T", 1024 ** 4), ("G", GIB), ("M", MIB), ("K", 1024)):
+        if nbytes >= mult and nbytes % mult == 0:
+            return "%d%s" % (nbytes // mult, unit)
+    return str(nbytes)
+
+
+def parse_size(text):
+    """'2G', '2.5G', '512M', '1073741824' -> bytes."""
+    mult = {"K": 1024, "M": MIB, "G": GIB, "T": 1024 ** 4}.get(text[-1:].upper())
+    number = text[:-1] if mult else text
+    return int(float(number) * (mult or 1))
+
+
+class Node:
+    def __init__(self, name, nodeid, maxcpu, maxmem, ip):
+        self.name, self.nodeid, self.maxcpu, self.maxmem, self.ip = name, nodeid, maxcpu, maxmem, ip
+        self.base_mem = 3 * GIB
+
+
+class Volume:
+    def __init__(self, volid, size, vmid=None, content="images", fmt="raw", ctime=None):
+        self.volid, self.size, self.vmid, self.content, self.format = volid, size, vmid, content, fmt
+        self.ctime, self.notes, self.protected, self.config = ctime, None, False, None
+
+    @property
+    def name(self):
+        return self.volid.split(":", 1)[1]
+
+
+class Storage:
+    def __init__(self, node, name, kind, content, total, base_used, path=None):
+        self.node, self.name, self.type, self.content = node, name, kind, content
+        self.total, self.base_used, self.path = total, base_used, path
+        self.volumes = {}
+        self.full = False
+        self.prune_backups = "keep-all=1"
+
+    def used(self):
+        if self.full:
+            return self.total
+        # linked clones ("base-9000-disk-0/vm-101-disk-0") share their base's blocks on a thin pool
+        allocated = sum(v.size for v in self.volumes.values() if "/" not in v.name or v.content != "images")
+        return min(self.total, self.base_used + allocated)
+
+    def avail(self):
+        return self.total - self.used()
+
+    def info(self):
+        used = self.used()
+        return {"storage": self.name, "type": self.type, "content": ",".join(self.content), "active": 1,
+                "enabled": 1, "shared": 0, "total": self.total, "used": used, "avail": self.total - used,
+                "used_fraction": round(used / float(self.total), 6)}
+
+
+class Guest:
+    def __init__(self, vmid, node, config):
+        self.vmid, self.node, self.config = vmid, node, config
+        self.pending, self.pending_delete = {}, []
+        self.status, self.qmpstatus, self.started = "stopped", "stopped", None
+        self.ci_generated = {}
+        self.snapshots = {}
+
+    @property
+    def lock(self):
+        return self.config.get("lock")
+
+    @property
+    def template(self):
+        return bool(self.config.get("template"))
+
+    @property
+    def name(self):
+        return self.config.get("name", "VM%d" % self.vmid)
+
+    def memory_mb(self):
+        text = str(self.config.get("memory", 512))
+        return int(text.split(",")[0].replace("current=", ""))
+
+    def cpus(self):
+        return int(self.config.get("cores", 1)) * int(self.config.get("sockets", 1))
+
+
+def _uptime(self, clock):
+    return int(clock.now() - self.started) if self.started else 0
+
+
+Guest.uptime = _uptime

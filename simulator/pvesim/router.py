@@ -1,0 +1,79 @@
+"""The route table: method + path template -> handler and the privilege it needs."""
+import re
+
+from . import backups, clone, cluster, guests, power, resize, snapshots, storage, tasksapi
+
+VMS = "/vms/{vmid}"
+ROUTES = [
+    ("GET", "/version", cluster.version, None),
+    ("GET", "/nodes", cluster.nodes, None),
+    ("GET", "/nodes/{node}", cluster.node_index, None),
+    ("GET", "/nodes/{node}/status", cluster.node_status, None),
+    ("GET", "/cluster/status", cluster.cluster_status, None),
+    ("GET", "/cluster/resources", cluster.resources, None),
+    ("GET", "/cluster/nextid", cluster.nextid, None),
+    ("GET", "/storage", cluster.storage_index, None),
+    ("GET", "/nodes/{node}/tasks", tasksapi.task_list, None),
+    ("GET", "/nodes/{node}/tasks/{upid}", tasksapi.task_index, None),
+    ("DELETE", "/nodes/{node}/tasks/{upid}", tasksapi.task_stop, ("/nodes/{node}", "Sys.Modify")),
+    ("GET", "/nodes/{node}/tasks/{upid}/status", tasksapi.task_status, None),
+    ("GET", "/nodes/{node}/tasks/{upid}/log", tasksapi.task_log, None),
+    ("GET", "/nodes/{node}/storage", storage.storage_list, None),
+    ("GET", "/nodes/{node}/storage/{storage}/status", storage.storage_status, None),
+    ("GET", "/nodes/{node}/storage/{storage}/content", storage.content_list, None),
+    ("GET", "/nodes/{node}/storage/{storage}/content/{volume}", storage.content_get, None),
+    ("PUT", "/nodes/{node}/storage/{storage}/content/{volume}", storage.content_put,
+     ("/storage/{storage}", "Datastore.Allocate")),
+    ("DELETE", "/nodes/{node}/storage/{storage}/content/{volume}", storage.content_delete,
+     ("/storage/{storage}", "Datastore.Allocate")),
+    ("GET", "/nodes/{node}/storage/{storage}/prunebackups", backups.prune_dry_run, None),
+    ("DELETE", "/nodes/{node}/storage/{storage}/prunebackups", backups.prune,
+     ("/storage/{storage}", "Datastore.Allocate")),
+    ("GET", "/nodes/{node}/qemu", guests.list_guests, None),
+    ("POST", "/nodes/{node}/qemu", backups.create_or_restore, (VMS, "VM.Allocate")),
+    ("GET", "/nodes/{node}/qemu/{vmid}", guests.guest_index, None),
+    ("DELETE", "/nodes/{node}/qemu/{vmid}", guests.destroy, (VMS, "VM.Allocate")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/config", guests.get_config, None),
+    ("PUT", "/nodes/{node}/qemu/{vmid}/config", guests.put_config, (VMS, "VM.Config.Options")),
+    ("POST", "/nodes/{node}/qemu/{vmid}/config", guests.post_config, (VMS, "VM.Config.Options")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/pending", guests.get_pending, None),
+    ("GET", "/nodes/{node}/qemu/{vmid}/cloudinit", guests.cloudinit_view, None),
+    ("PUT", "/nodes/{node}/qemu/{vmid}/cloudinit", guests.put_cloudinit, (VMS, "VM.Config.Cloudinit")),
+    ("POST", "/nodes/{node}/qemu/{vmid}/clone", clone.clone, (VMS, "VM.Clone")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/status", guests.status_index, None),
+    ("GET", "/nodes/{node}/qemu/{vmid}/status/current", guests.status_current, None),
+    ("PUT", "/nodes/{node}/qemu/{vmid}/resize", resize.resize, (VMS, "VM.Config.Disk")),
+    ("POST", "/nodes/{node}/qemu/{vmid}/template", guests.template, (VMS, "VM.Allocate")),
+    ("POST", "/nodes/{node}/vzdump", backups.vzdump, ("/vms/{vmid}", "VM.Backup")),
+    ("GET", "/nodes/{node}/vzdump/extractconfig", backups.extractconfig, ("/vms/{vmid}", "VM.Backup")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/snapshot", snapshots.snapshot_list, None),
+    ("POST", "/nodes/{node}/qemu/{vmid}/snapshot", snapshots.snapshot_create, (VMS, "VM.Snapshot")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", snapshots.snapshot_index, None),
+    ("DELETE", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", snapshots.snapshot_delete, (VMS, "VM.Snapshot")),
+    ("POST", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", snapshots.snapshot_rollback,
+     (VMS, "VM.Snapshot.Rollback")),
+    ("POST", "/access/ticket", None, None),
+]
+ROUTES += [("POST", "/nodes/{node}/qemu/{vmid}/status/" + a, power.power(a), (VMS, "VM.PowerMgmt"))
+           for a in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume")]
+READ_ONLY_DENIED = {("GET", "/nodes/{node}/vzdump/extractconfig")}
+
+
+def _compile(template):
+    rx = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    return re.compile("^" + rx + "$")
+
+
+COMPILED = sorted(((t.count("{"), _compile(t), m, t, h, p) for m, t, h, p in ROUTES), key=lambda r: r[0])
+
+
+def match(method, path):
+    """(template, handler, perm, path args) or raises LookupError; path args still percent-encoded."""
+    allowed = False
+    for _n, rx, meth, template, handler, perm in COMPILED:
+        m = rx.match(path)
+        if m:
+            allowed = True
+            if meth == method:
+                return template, handler, perm, m.groupdict()
+    raise LookupError("method" if allowed else "path")

@@ -1,0 +1,162 @@
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""jotun_server under faults: half-built servers, failing clones, 596, dropped connections, lock contention,
+parallel builds, and bad input."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import tempfile
+
+import pytest
+import yaml
+
+from harness import run_playbook as _run_playbook
+
+M = "jotunheim.proxmox.jotun_server"
+
+
+def run_one(run_playbook, sim, options, check=False):
+    mark = sim.mark()
+    run = run_playbook([{"name": "s", M: options}], check=check)
+    return run, run.task("s"), sim.writes(mark)
+
+
+def guests_named(sim, name):
+    return [g for g in sim.api("GET", "/cluster/resources", type="vm") if g.get("name") == name]
+
+
+def test_half_built_clone_done_config_not(sim, run_playbook):
+    sim.reset()
+    sim.fault(kind="status", method="PUT", path=r"/qemu/\d+/config$", status=500, count=1, message="injected failure")
+    wanted = {"name": "half1", "template": "debian-12", "cores": 3, "memory": 1024, "state": "started"}
+    run, result, _ = run_one(run_playbook, sim, wanted)
+    assert not run.ok and "injected failure" in result["msg"]
+    assert result["step"] == "configure" and result.get("vmid")
+    run, result, writes = run_one(run_playbook, sim, wanted)
+    assert run.ok, run
+    assert result["changed"] is True and result["status"] == "running"
+    assert not any(w["path"].endswith("/clone") for w in writes), "a half-built server must not be cloned again"
+    assert int(sim.guest(result["vmid"])["cores"]) == 3
+    run, again, writes = run_one(run_playbook, sim, wanted)
+    assert run.ok and again["changed"] is False and writes == []
+
+
+def test_failed_clone_fails_with_log_then_converges(sim, run_playbook):
+    sim.reset()
+    sim.fault(kind="task_fail", type="qmclone", message="clone failed: injected storage error", count=1)
+    wanted = {"name": "cf1", "template": "debian-12", "cores": 2}
+    run, result, _ = run_one(run_playbook, sim, wanted)
+    assert not run.ok
+    assert "injected storage error" in result["msg"] + " ".join(result.get("log_tail") or [])
+    assert result["step"] == "clone"
+    run, result, writes = run_one(run_playbook, sim, wanted)
+    assert run.ok, run
+    assert result["changed"] is True and int(sim.guest(result["vmid"])["cores"]) == 2
+    assert len(guests_named(sim, "cf1")) == 1
+
+
+@pytest.mark.parametrize("state", ["rebuilt", "absent", "present"])
+def test_failed_clone_partial_guest_can_be_rebuilt_deleted_or_converged(sim, run_playbook, state):
+    """A clone that died without cleaning up leaves a guest with lock: clone and no task: made here by hand."""
+    sim.reset()
+    run, built, _ = run_one(run_playbook, sim, {"name": "cf2", "template": "debian-12", "cores": 2})
+    assert run.ok, run
+    sim.api("PUT", "/nodes/%s/qemu/%s/config" % (built["node"], built["vmid"]), lock="clone")
+    run, result, writes = run_one(run_playbook, sim, {"name": "cf2", "template": "debian-12", "state": state,
+                                                      "cores": 2})
+    assert run.ok, run
+    assert result["changed"] is True
+    assert any(w["method"] == "DELETE" and "skiplock" in w["params"] for w in writes)
+    left = guests_named(sim, "cf2")
+    if state == "absent":
+        assert left == [] and result["status"] == "absent"
+    else:
+        assert len(left) == 1 and not left[0].get("lock") and left[0]["vmid"] == built["vmid"]
+        assert int(sim.guest(built["vmid"])["cores"]) == 2
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "status", "method": "POST", "path": r"/clone$", "status": 596, "count": 1},
+    {"kind": "drop", "method": "POST", "path": r"/clone$", "count": 1},
+    {"kind": "status", "method": "PUT", "path": r"/qemu/\d+/config$", "status": 596, "count": 1},
+    {"kind": "drop", "method": "PUT", "path": r"/qemu/\d+/config$", "count": 1},
+    {"kind": "status", "method": "POST", "path": r"/status/start$", "status": 596, "count": 1},
+    {"kind": "drop", "method": "POST", "path": r"/status/start$", "count": 1},
+])
+def test_unknown_outcomes_end_correct(sim, run_playbook, fault):
+    sim.reset()
+    sim.fault(**fault)
+    wanted = {"name": "unk1", "template": "debian-12", "cores": 2, "state": "started"}
+    run, result, writes = run_one(run_playbook, sim, wanted)
+    assert run.ok, run                      # every one of these is reconciled by reading the real state
+    assert result["status"] == "running" and int(sim.guest(result["vmid"])["cores"]) == 2
+    assert len([w for w in writes if w["path"].endswith("/clone")]) == 1, "clone re-sent after an unknown outcome"
+    run, result, writes = run_one(run_playbook, sim, wanted)
+    assert run.ok and result["changed"] is False and writes == [], run
+    assert len(guests_named(sim, "unk1")) == 1 and result["status"] == "running"
+
+
+def test_config_lock_held_is_waited_out(sim, run_playbook):
+    sim.reset()
+    run, built, _ = run_one(run_playbook, sim, {"name": "lock1", "template": "debian-12"})
+    assert run.ok, run
+    sim.fault(kind="hold_lock", vmid=built["vmid"], seconds=15)
+    run, result, _ = run_one(run_playbook, sim, {"name": "lock1", "cores": 4})
+    assert run.ok, run
+    assert result["changed"] is True and int(sim.guest(built["vmid"])["cores"]) == 4
+
+
+def test_parallel_builds_all_succeed(sim):
+    sim.reset()
+    workdir = tempfile.mkdtemp(prefix="par-")
+    inventory = os.path.join(workdir, "hosts.yml")
+    hosts = dict(("par%02d" % i, {"ansible_connection": "local"}) for i in range(10))
+    with open(inventory, "w") as handle:
+        yaml.safe_dump({"all": {"hosts": hosts}}, handle)
+    playbook = os.path.join(workdir, "play.yml")
+    with open(playbook, "w") as handle:
+        yaml.safe_dump([{"hosts": "all", "gather_facts": False,
+                         "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                         "tasks": [{"name": "s", M: {"name": "{{ inventory_hostname }}", "template": "debian-12",
+                                                     "cores": 2, "state": "started"}}]}], handle)
+    run = _run_playbook(sim, playbook, inventory=inventory, forks=10)
+    assert run.ok, run
+    results = [run.task("s", host=h) for h in hosts]
+    assert len(set(r["vmid"] for r in results)) == 10
+    for host in hosts:
+        found = guests_named(sim, host)
+        assert len(found) == 1 and found[0]["status"] == "running"
+    again = _run_playbook(sim, playbook, inventory=inventory, forks=10)
+    assert again.ok and not any(again.task("s", host=h)["changed"] for h in hosts)
+
+
+@pytest.mark.parametrize("options,option", [
+    ({"name": "bad1", "template": "centos-5"}, "template"),
+    ({"name": "bad1"}, "template"),
+    ({"name": "bad1", "template": "debian-12", "memory": 0}, "memory"),
+    ({"name": "bad1", "template": "debian-12", "ipconfig": [{"ip": "10.0.0.5", "gw": "10.0.0.1"}]}, "ipconfig"),
+    ({"name": "bad1", "template": "debian-12", "ipconfig": [{"ip": "dhcp", "gw": "10.0.0.1"}]}, "ipconfig"),
+    ({"name": "bad1", "template": "debian-12", "mac": "01:02"}, "mac"),
+])
+def test_bad_input_names_the_option(sim, run_playbook, options, option):
+    sim.reset()
+    run, result, writes = run_one(run_playbook, sim, options)
+    assert not run.ok
+    assert result["msg"].startswith(option), result["msg"]
+    assert writes == []
+
+
+def test_shrink_and_duplicate_name(sim, run_playbook):
+    sim.reset()
+    run, built, _ = run_one(run_playbook, sim, {"name": "dup1", "template": "debian-12", "disk_size": "20G"})
+    assert run.ok, run
+    run, result, writes = run_one(run_playbook, sim, {"name": "dup1", "disk_size": "10G"})
+    assert not run.ok and result["msg"].startswith("disk_size:") and "shrink" in result["msg"] and writes == []
+    # a second guest with the same name, made behind the module's back
+    upid = sim.api("POST", "/nodes/pve1/qemu/9000/clone", newid=built["vmid"] + 50, name="dup1", full=1)
+    sim.wait_task(upid)
+    run, result, writes = run_one(run_playbook, sim, {"name": "dup1", "cores": 2})
+    assert not run.ok and result["msg"].startswith("name:") and writes == []

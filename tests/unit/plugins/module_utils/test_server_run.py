@@ -1,0 +1,225 @@
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests for the jotun_server state machine against a small in-memory fake of the API (no server)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+import pytest
+
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import server as server_mod
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
+
+TEMPLATE = {"name": "debian-12", "template": 1, "cores": 1, "memory": "512", "scsi0": "local-lvm:base-9000-disk-0,size=8G",
+            "ide2": "local-lvm:vm-9000-cloudinit,media=cdrom", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0",
+            "boot": "order=scsi0"}
+
+
+class FakePve(object):
+    """Just enough of the API for the state machine: guests, config with digest, clone, power, destroy."""
+
+    def __init__(self):
+        self.guests = {9000: {"node": "pve1", "status": "stopped", "config": dict(TEMPLATE)}}
+        self.log = []
+        self.faults = []
+        self.serial = 0
+        self.release = (9, 1)
+
+    def _upid(self, node, kind, vmid):
+        self.serial += 1
+        return "UPID:%s:%08X:00000001:6745A1B2:%s:%s:root@pam:" % (node, self.serial, kind, vmid)
+
+    def _fault(self, method, path):
+        for fault in list(self.faults):
+            if fault[0] == method and re.search(fault[1], path):
+                self.faults.remove(fault)
+                return fault[2]
+        return None
+
+    def get(self, path, params=None, deadline=None):
+        self.log.append(("GET", path, params))
+        if path == "/cluster/resources":
+            return [{"vmid": vmid, "name": g["config"].get("name"), "node": g["node"], "status": g["status"],
+                     "template": bool(g["config"].get("template")), "lock": g["config"].get("lock")}
+                    for vmid, g in self.guests.items()]
+        if path == "/nodes":
+            return [{"node": "pve1", "status": "online", "mem": 8, "maxmem": 10},
+                    {"node": "pve2", "status": "online", "mem": 2, "maxmem": 10}]
+        if path == "/cluster/nextid":
+            return str(max(100, max(v for v in self.guests if v < 9000) + 1 if len(self.guests) > 1 else 100))
+        match = re.match(r"/nodes/(\w+)/qemu/(\d+)/(config|pending|status/current)$", path)
+        if match:
+            guest = self.guests.get(int(match.group(2)))
+            if guest is None:
+                raise ProxmoxError("Configuration file 'nodes/x/qemu-server/%s.conf' does not exist" % match.group(2),
+                                   status=500)
+            if match.group(3) == "config":
+                return dict(guest["config"], digest="d%d" % len(self.log))
+            if match.group(3) == "pending":
+                return [{"key": k, "value": v} for k, v in guest["config"].items()]
+            return {"status": guest["status"]}
+        if path.endswith("/tasks"):
+            return []
+        raise AssertionError("unexpected GET %s" % path)
+
+    def post(self, path, data=None, deadline=None, retry_locked=False):
+        self.log.append(("POST", path, data))
+        fault = self._fault("POST", path)
+        match = re.match(r"/nodes/(\w+)/qemu/(\d+)/(clone|status/\w+)$", path)
+        vmid = int(match.group(2))
+        if match.group(3) == "clone":
+            newid = int(data["newid"])
+            if newid in self.guests:
+                raise ProxmoxError("unable to create VM %d: config file already exists" % newid, status=500)
+            config = dict(self.guests[vmid]["config"], name=data["name"])
+            config.pop("template")
+            config["net0"] = "virtio=BC:24:11:00:00:%02X,bridge=vmbr0" % (newid % 256)
+            self.guests[newid] = {"node": data.get("target") or match.group(1), "status": "stopped", "config": config}
+            upid = self._upid(match.group(1), "qmclone", vmid)
+        else:
+            action = match.group(3).split("/")[1]
+            self.guests[vmid]["status"] = "stopped" if action in ("stop", "shutdown") else "running"
+            upid = self._upid(match.group(1), "qm" + action, vmid)
+        if fault:
+            raise ProxmoxError("injected", status=fault, kind=UNKNOWN)
+        return upid
+
+    def put(self, path, data=None, deadline=None, retry_locked=False):
+        self.log.append(("PUT", path, data))
+        match = re.match(r"/nodes/(\w+)/qemu/(\d+)/(config|cloudinit)$", path)
+        guest = self.guests[int(match.group(2))]
+        if match.group(3) == "config":
+            data = dict(data)
+            data.pop("digest", None)
+            for key in (data.pop("delete", "") or "").split(","):
+                guest["config"].pop(key, None)
+            guest["config"].update(data)
+            if "cipassword" in data:
+                guest["config"]["cipassword"] = "**********"
+        fault = self._fault("PUT", path)
+        if fault:
+            raise ProxmoxError("injected", status=fault, kind=UNKNOWN)
+
+    def delete(self, path, params=None, deadline=None, retry_locked=False):
+        self.log.append(("DELETE", path, params))
+        match = re.match(r"/nodes/(\w+)/qemu/(\d+)$", path)
+        del self.guests[int(match.group(2))]
+        return self._upid(match.group(1), "qmdestroy", match.group(2))
+
+    def writes(self):
+        return [entry for entry in self.log if entry[0] != "GET"]
+
+
+class FakeWaiter(object):
+    def __init__(self, client):
+        self.client = client
+
+    def wait(self, upids, deadline, fail_on_error=True):
+        return [{"upid": upid, "type": upid.split(":")[5], "status": "stopped", "exitstatus": "OK"} for upid in upids]
+
+
+@pytest.fixture(autouse=True)
+def fake_waiter(monkeypatch):
+    monkeypatch.setattr(server_mod, "TaskWaiter", FakeWaiter)
+
+
+def params(**kwargs):
+    base = dict((name, option.get("default")) for name, option in spec.argument_spec().items())
+    base.update({"wait": True, "name": "web01"})
+    base.update(kwargs)
+    return base
+
+
+def run(pve, check_mode=False, **kwargs):
+    return server_mod.ServerRun(pve, params(**kwargs), check_mode=check_mode, deadline=Deadline(30)).run()
+
+
+def test_build_then_converged_costs_few_requests_and_no_write():
+    pve = FakePve()
+    result = run(pve, template="debian-12", state="started", cores=2, memory=1024, tags=["b", "a"],
+                 ipconfig=["dhcp"], sshkeys=["ssh-ed25519 AAAA x"], cipassword="pw", disk_size="8G")
+    assert result["changed"] and result["status"] == "running" and result["step"] == "done"
+    assert result["node"] == "pve2"            # most free memory
+    assert result["config"]["cipassword"] == "**********"
+    paths = [entry[1] for entry in pve.writes()]
+    assert paths[0] == "/nodes/pve1/qemu/9000/clone" and paths[-1].endswith("/status/start")
+    assert any(p.endswith("/cloudinit") for p in paths)
+    config_put = [entry[2] for entry in pve.writes() if entry[1].endswith("/config")][0]
+    assert config_put["digest"] and config_put["tags"] == "a;b" and config_put["ipconfig0"] == "ip=dhcp"
+    pve.log = []
+    again = run(pve, template="debian-12", state="started", cores=2, memory=1024, tags=["a", "b"],
+                ipconfig=["dhcp"], sshkeys=["ssh-ed25519 AAAA x"], cipassword="pw", disk_size="8G")
+    assert again["changed"] is False, again["diff"]
+    assert pve.writes() == [] and len(pve.log) <= 4
+
+
+def test_check_mode_writes_nothing():
+    pve = FakePve()
+    result = run(pve, check_mode=True, template="debian-12", state="started", cores=4)
+    assert result["changed"] and result["vmid"] is None and result["diff"]["after"]["cores"] == 4
+    assert pve.writes() == []
+
+
+def test_vmid_collision_takes_the_next_id():
+    pve = FakePve()
+    real_get = pve.get
+    pve.get = lambda path, params=None, deadline=None: "100" if path == "/cluster/nextid" else real_get(path, params, deadline)
+    assert run(pve, template="debian-12", name="a")["vmid"] == 100
+    assert 101 <= run(pve, template="debian-12", name="b")["vmid"] <= 103
+    assert len([e for e in pve.writes() if e[1].endswith("/clone")]) == 3
+
+
+def test_unknown_clone_outcome_is_reconciled_not_resent():
+    pve = FakePve()
+    pve.faults.append(("POST", r"/clone$", 596))
+    result = run(pve, template="debian-12", cores=2)
+    assert result["changed"] and result["step"] == "done"
+    assert len([e for e in pve.writes() if e[1].endswith("/clone")]) == 1
+    assert pve.guests[result["vmid"]]["config"]["cores"] == "2"
+
+
+def test_unknown_config_outcome_reread_not_resent_when_applied():
+    pve = FakePve()
+    run(pve, template="debian-12")
+    pve.log = []
+    pve.faults.append(("PUT", r"/config$", 596))
+    result = run(pve, cores=3)
+    assert result["changed"] and len([e for e in pve.writes() if e[1].endswith("/config")]) == 1
+
+
+def test_rebuild_keeps_mac_and_cloudinit():
+    pve = FakePve()
+    built = run(pve, template="debian-12", state="started", ciuser="ops", ipconfig=[{"ip": "10.0.0.5/24", "gw": "10.0.0.1"}])
+    before = dict(pve.guests[built["vmid"]]["config"])
+    pve.guests[built["vmid"]]["config"]["net0"] = "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
+    result = run(pve, template="debian-12", state="rebuilt")
+    after = pve.guests[built["vmid"]]["config"]
+    assert result["vmid"] == built["vmid"] and result["status"] == "running"
+    assert after["net0"] == "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
+    assert after["ciuser"] == "ops" and after["ipconfig0"] == before["ipconfig0"]
+
+
+def test_absent_and_errors():
+    pve = FakePve()
+    built = run(pve, template="debian-12", state="started")
+    with pytest.raises(InputError) as err:
+        run(pve, state="absent")
+    assert err.value.option == "force_stop"
+    result = run(pve, state="absent", force_stop=True)
+    assert result["status"] == "absent" and built["vmid"] not in pve.guests
+    assert run(pve, state="absent")["changed"] is False
+    with pytest.raises(InputError) as err:
+        run(pve, template="nope")
+    assert err.value.option == "template"
+
+
+def test_wait_false_stops_at_clone():
+    pve = FakePve()
+    result = run(pve, template="debian-12", wait=False, state="started")
+    assert result["step"] == "clone" and result["tasks"][0]["type"] == "qmclone"
+    assert [e[1].rsplit("/", 1)[-1] for e in pve.writes()] == ["clone"]
