@@ -199,9 +199,13 @@ def summarize(title, results, durations, speed, rtt, scaled):
     print("%gs task: adaptive %s status polls (%s requests in all), baseline %s status polls" % (
         max(durations), a_status, a_req, b_status))
     print("all requests: adaptive %d, baseline %d (ratio %.2f)" % (a_total, b_total, a_total / float(b_total)))
-    print("goals: median latency < 0.3 s: %s; status polls for a 60 s task <= 15: %s" % (
-        "MET" if a_lat < 0.3 else "MISSED (%.3f)" % a_lat,
-        ("MET" if a_status <= 15 else "MISSED (%s)" % a_status) if max(durations) >= 60 else "not measured"))
+    if max(durations) >= 60:
+        polls = "status polls <= 15: %s (%s); counting every request (status + log reads): %s (%s)" % (
+            "MET" if a_status <= 15 else "MISSED", a_status, "MET" if a_req <= 15 else "MISSED", a_req)
+    else:
+        polls = "polls for a 60 s task: not measured"
+    print("goals: median latency < 0.3 s: %s (%.3f); 60 s task: %s" % (
+        "MET" if a_lat < 0.3 else "MISSED", a_lat, polls))
     return figures
 
 

@@ -156,7 +156,8 @@ def list_archives(client, vmid=None, node=None, storage=None, guest_type=None, d
                 continue
             for archive in list_storage_archives(client, node_name, entry["storage"], vmid=vmid, guest_type=guest_type,
                                                  shared=entry["shared"], deadline=deadline):
-                seen.setdefault(archive["volid"], archive)
+                # a shared storage shows the same archive on every node; node-local ones are distinct
+                seen.setdefault(archive["volid"] if entry["shared"] else (node_name, archive["volid"]), archive)
     return newest_first(seen.values()), offline
 
 

@@ -100,19 +100,20 @@ def ensure_absent(client, params, deadline, check_mode=False):
         archives.set_attributes(client, archive, {"protected": False}, deadline=deadline)
     try:
         upid = archives.delete_archive(client, archive, deadline=deadline)
+        if upid:
+            result["tasks"] = wait_tasks(client, [upid], deadline) if params.get("wait", True) else [running_task(upid)]
     except ProxmoxError:
         if archive["protected"]:
             _reprotect(client, archive, deadline)
         raise
-    if upid:
-        result["tasks"] = wait_tasks(client, [upid], deadline) if params.get("wait", True) else [running_task(upid)]
     return result
 
 
 def _reprotect(client, archive, deadline):
-    """Best effort: a delete that failed leaves the archive protected as it was."""
+    """Best effort: a delete that failed leaves the archive protected as it was (if it is still there)."""
     try:
-        archives.set_attributes(client, archive, {"protected": True}, deadline=deadline)
+        if archives.still_listed(client, archive, deadline=deadline):
+            archives.set_attributes(client, archive, {"protected": True}, deadline=deadline)
     except ProxmoxError:
         pass
 

@@ -139,7 +139,7 @@ class ProxmoxModule(AnsibleModule):
     def run(self, fn):
         """exit_json(**fn(self)); our typed errors become fail_json through fail_from_error."""
         try:
-            result = fn(self)
+            result = fn(self) or {}
         except (ProxmoxError, InputError) as err:
             self.fail_from_error(err)
         self.exit_json(**result)

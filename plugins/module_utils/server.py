@@ -45,9 +45,6 @@ class Differences(object):
         for key in plan.after:
             self.add(key, plan.before.get(key), plan.after[key])
 
-    def has_changes(self):
-        return any(self.before.get(key) != self.after.get(key) for key in self.after)
-
     def result(self):
         return {"before": dict(self.before), "after": dict(self.after)}
 

@@ -53,6 +53,9 @@ TAIL_LINES = 20
 NO_CONTENT = "no content"
 LOG_PAGE = 500
 MAX_LOG_PAGES = 20
+# A task watched through its log still gets every STATUS_EVERY-th look as a status request (a log without its
+# final 'TASK ...' line must not keep the waiter looking until the deadline).
+STATUS_EVERY = 12
 # Looks at the log of a task without known progress type before giving up on finding percentages.
 DISCOVERY_LOOKS = (2, 4)
 
@@ -123,11 +126,15 @@ class Progress(object):
     Lines that print their elapsed time N ('in 6s') give the rate on the server's own clock; when the waiter saw
     such a line appear between two reads of the log (sent at *after*, answered by *by*), the phase started
     between after - N - 1 and by - N on the waiter's clock. Intersecting those bounds over all lines pins the
-    start; the end is aimed a little early inside them (and never later than the read times alone suggest).
-    Whole seconds say little about a phase
-    shorter than MIN_SPAN, and some lines print no elapsed time: then the middle of the read window in which each
-    percentage appeared stands for its time (early reads are close together, so this suits short tasks). A drop
-    in the percentage (the next disk of a clone) starts a new phase.
+    start; the end is aimed a little early inside them.
+
+    The elapsed seconds are trusted once two lines seen appearing show the server's seconds pass no faster than
+    the waiter's (a simulator at --speed N prints N seconds per real one: then the read times alone are used).
+    Until then the estimate reaches no further ahead than the waiter has watched the task (the look-ahead
+    doubles). Whole seconds say little about a phase shorter than MIN_SPAN, and some lines print no elapsed time:
+    then the middle of the read window in which each percentage appeared stands for its time (early reads are
+    close together, so this suits short tasks). A drop in the percentage (the next disk of a clone) starts a new
+    phase.
     """
 
     MIN_SPAN = 2
@@ -135,12 +142,14 @@ class Progress(object):
 
     def __init__(self):
         self.points = []
+        self.windows = []
         self.samples = []
         self.low = None
         self.high = None
         self.last = None
         self.first_by = None
         self.last_by = None
+        self.capped = False  # the last expected_end() was cut to the look-ahead: look right there
 
     def add(self, percent, elapsed, after, by):
         if self.last is not None and percent < self.last:
@@ -156,6 +165,14 @@ class Progress(object):
         self.high = by - elapsed if self.high is None else min(self.high, by - elapsed)
         if after is not None:
             self.low = after - elapsed - 1.0 if self.low is None else max(self.low, after - elapsed - 1.0)
+            self.windows.append((elapsed, after, by))
+
+    def server_runs_faster(self):
+        """True/False once two lines were seen appearing; None before."""
+        if len(self.windows) < 2:
+            return None
+        (n0, after0, _by0), (n1, _after1, by1) = self.windows[0], self.windows[-1]
+        return (n1 - n0 - 1) > 1.5 * (by1 - after0)
 
     def expected_end(self):
         if not self.points:
@@ -164,22 +181,21 @@ class Progress(object):
         (n0, p0), (n1, p1) = points[0], points[-1]
         if n1 - n0 < self.MIN_SPAN or p1 <= p0:
             return estimate_end(self.samples)
+        faster = self.server_runs_faster()
+        if faster:
+            return estimate_end(self.samples)
         # 'in 5s' means 5 <= elapsed < 6: the middle serves the rate best (a 0 % line is printed at the very start)
         n0 += 0.5 if p0 > 0 else 0.0
         n1 += 0.5
         span = n1 + (100.0 - p1) * (n1 - n0) / (p1 - p0)
         margin = 0.5 if self.low is None else min(0.5, max(0.0, (self.high - self.low) / 2.0))
-        by_elapsed = self.high - margin + span
-        # Cross-check with the read times: a server whose seconds run faster than ours (a simulator at --speed N)
-        # would push the estimate far too late. The read times are coarse, so they win only when they put the end
-        # at less than half the remaining time; with nothing to compare yet, the estimate is trusted no further
-        # ahead than the waiter has watched the task (the look-ahead doubles).
-        by_reads = estimate_end(self.samples)
-        if by_reads is not None:
-            if by_reads < by_elapsed - max(self.MIN_LOOKAHEAD, (by_elapsed - self.last_by) / 2.0):
-                return by_reads
-            return by_elapsed
-        return min(by_elapsed, self.last_by + max(self.MIN_LOOKAHEAD, self.last_by - self.first_by))
+        end = self.high - margin + span
+        self.capped = False
+        if faster is None:
+            reach = self.last_by + max(self.MIN_LOOKAHEAD, self.last_by - self.first_by)
+            self.capped = reach < end
+            end = min(end, reach)
+        return end
 
 
 class Schedule(object):
@@ -203,8 +219,8 @@ class Schedule(object):
     def _jittered(self, seconds):
         return seconds * (1.0 + self.jitter * (2.0 * self.rng.random() - 1.0))
 
-    def next_delay(self, now, expected_end=None):
-        """Seconds from *now* to the next look."""
+    def next_delay(self, now, expected_end=None, direct=False):
+        """Seconds from *now* to the next look (*direct*: look at expected_end itself, no look on the way)."""
         if expected_end is not None:
             if self.after_end is None:
                 self.after_end = 0
@@ -212,7 +228,7 @@ class Schedule(object):
             if remaining > self.first:
                 self.interval = self.first
                 self.after_end = 0
-                if remaining > self.cap:
+                if remaining > self.cap and not direct:
                     return remaining * 0.6  # far off: a look on the way refines the estimate
                 return remaining
             if self.after_end < self.close_looks:
@@ -261,7 +277,8 @@ class _Tracked(object):
             self.last_read = sent
 
     def plan(self, now):
-        self.due = now + self.schedule.next_delay(now, self.progress.expected_end())
+        expected = self.progress.expected_end()
+        self.due = now + self.schedule.next_delay(now, expected, direct=self.progress.capped)
 
     def wants_log(self):
         return self.follow_log or self.looks in DISCOVERY_LOOKS
@@ -331,7 +348,9 @@ class TaskWaiter(object):
             for node, group in self._by_node(pending).items():
                 node_due = [t for t in group if t in due]
                 if node_due:
-                    self._look_at_node(node, group, node_due, deadline)
+                    # Several tasks on one node share one listing: look at (and re-plan) them together, so their
+                    # schedules stay in step and each round costs one listing, not one per task falling due.
+                    self._look_at_node(node, group, group if len(group) > 1 else node_due, deadline)
         return self._result(tracked, fail_on_error)
 
     # -- bookkeeping ----------------------------------------------------------------------------------------------
@@ -365,7 +384,7 @@ class TaskWaiter(object):
         if len(group) == 1:
             task = group[0]
             task.looks += 1
-            if task.wants_log() and not strict:
+            if task.wants_log() and not strict and task.looks % STATUS_EVERY:
                 self._look_via_log(task, budget)
             else:
                 self._check_status(task, budget, strict)
@@ -380,8 +399,11 @@ class TaskWaiter(object):
         to_check = due
         try:
             self.stats["active"] += 1
-            active = self.client.get(api_path("nodes", node, "tasks"), params={"source": "active"}, deadline=budget)
-            running = set(entry.get("upid") for entry in active or [] if isinstance(entry, dict))
+            params = {"source": "active", "limit": max(50, 4 * len(group))}
+            active = self.client.get(api_path("nodes", node, "tasks"), params=params, deadline=budget)
+            # The active list can still hold a task that just ended: it then carries its final status.
+            running = set(entry.get("upid") for entry in active or []
+                          if isinstance(entry, dict) and entry.get("status") in (None, "", "RUNNING", "running"))
             to_check = [t for t in group if t.upid.raw not in running]
         except ProxmoxError as err:
             if strict or err.status in (401, 403):

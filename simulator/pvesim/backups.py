@@ -65,12 +65,19 @@ def vzdump(call):
         raise fail("storage '%s' does not support backups" % st.name)
     local, external = _plan(call, node, st)
     ext = EXTENSIONS[call.params.get("compress", "0")]
-    ready, failed, lines, start = [], [], [], 0.5
+    ready, failed, start = [], [], 0.5
+    lines = [(0, "INFO: starting new backup job: vzdump %s --storage %s --mode %s"
+              % (" ".join(str(g.vmid) for g in local), st.name, call.params.get("mode", "snapshot")))]
     if external:
         lines.append((0, "INFO: skip external VMs: %s" % ", ".join(map(str, external))))
     for guest in local:
         if guest.lock:
             failed.append("ERROR: Backup of VM %d failed - VM is locked (%s)" % (guest.vmid, guest.lock))
+            continue
+        if state.lock_until.get(guest.vmid, 0) > state.clock.mono():
+            # another worker (a resize, hold_lock) holds the config file lock: vzdump's set_lock gives up
+            failed.append("ERROR: Backup of VM %d failed - can't lock file '/var/lock/qemu-server/lock-%d.conf' "
+                          "- got timeout" % (guest.vmid, guest.vmid))
             continue
         span = 1.5 + disk_total(guest) / BACKUP_RATE
         ctime = state.clock.unique_epoch()

@@ -1,5 +1,6 @@
 """Cluster and node endpoints: /version, /nodes, node status, /cluster/status, /cluster/resources, nextid."""
 from .errors import param_error
+from .guests import disk_total
 
 VERSIONS = {(7, 4): ("7.4-3", "9f0d2f3e"), (8, 0): ("8.0.4", "d258a813cfa6b390"),
             (8, 4): ("8.4.1", "2a5fa54a8503f96d"), (9, 1): ("9.1.1", "42db4a6cf33dac83")}
@@ -59,17 +60,19 @@ def cluster_status(call):
 
 
 def guest_resource(state, guest):
-    from .guests import disk_total
+    config = guest.config
     running = guest.status == "running"
-    maxmem = guest.memory_mb() * 1024 * 1024
-    out = {"id": "qemu/%d" % guest.vmid, "type": "qemu", "vmid": guest.vmid, "name": guest.name, "node": guest.node,
-           "status": guest.status, "template": 1 if guest.template else 0, "maxcpu": guest.cpus(), "maxmem": maxmem,
-           "maxdisk": disk_total(guest), "disk": 0, "cpu": 0.013 if running else 0, "mem": maxmem * 2 // 5 if running else 0,
-           "uptime": guest.uptime(state.clock) if running else 0, "netin": 0, "netout": 0, "diskread": 0, "diskwrite": 0}
-    if guest.lock:
-        out["lock"] = guest.lock
-    if guest.config.get("tags"):
-        out["tags"] = guest.config["tags"]
+    maxmem = guest.memory_mb() * 1048576
+    out = {"id": "qemu/%d" % guest.vmid, "type": "qemu", "vmid": guest.vmid, "name": config.get("name") or "VM%d" % guest.vmid,
+           "node": guest.node, "status": guest.status, "template": 1 if config.get("template") else 0,
+           "maxcpu": guest.cpus(), "maxmem": maxmem, "maxdisk": disk_total(guest), "disk": 0,
+           "cpu": 0.013 if running else 0, "mem": maxmem * 2 // 5 if running else 0,
+           "uptime": int(state.clock.now() - guest.started) if running and guest.started else 0,
+           "netin": 0, "netout": 0, "diskread": 0, "diskwrite": 0}
+    if "lock" in config:
+        out["lock"] = config["lock"]
+    if config.get("tags"):
+        out["tags"] = config["tags"]
     return out
 
 

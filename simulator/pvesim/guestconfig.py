@@ -203,8 +203,9 @@ def shown(key, value):
 
 
 def config_view(guest, current=False):
+    """GET .../config: pending changes applied, as real PVE shows them, unless `current` asks for the running values."""
     config = dict(guest.config)
-    if current:
+    if not current:
         for key in guest.pending_delete:
             config.pop(key, None)
         config.update(guest.pending)

@@ -1,4 +1,6 @@
 """QEMU guest endpoints: list, config GET/PUT/POST, pending, cloud-init, status, destroy, template, create."""
+import functools
+
 from . import guestconfig as gc
 from .errors import ApiError, TaskError, fail
 from .model import GIB
@@ -6,8 +8,22 @@ from .model import GIB
 CONFIG_TASK_SECONDS = 0.5
 
 
+DISK_PREFIXES = ("scsi", "virtio", "ide", "sata", "efidisk", "tpmstate")
+
+
+@functools.lru_cache(maxsize=4096)
+def _drive_bytes(value):
+    return 0 if gc.is_media(value) else gc.disk_size(value)
+
+
+def _disk_total(guest):
+    return sum(_drive_bytes(v) for k, v in guest.config.items()
+               if k.startswith(DISK_PREFIXES) and gc.DISK_KEY.match(k) and isinstance(v, str))
+
+
 def disk_total(guest):
-    return sum(gc.disk_size(v) for k, v in guest.config.items() if gc.DISK_KEY.match(k) and not gc.is_media(v))
+    """Sum of the guest's disk sizes (hot path of /cluster/resources: cached until the config changes)."""
+    return guest.cached(_disk_total)
 
 
 def guest_volumes(guest):
@@ -47,7 +63,7 @@ def guest_index(call):
 
 
 def get_config(call):
-    return gc.config_view(call.guest(), bool(call.params.get("current")))
+    return gc.config_view(call.guest(), str(call.params.get("current", "0")).lower() in ("1", "true"))
 
 
 def get_pending(call):

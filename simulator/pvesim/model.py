@@ -1,4 +1,5 @@
 """Plain data objects of the simulated cluster: nodes, storages, volumes, guests."""
+import functools
 
 GIB = 1024 ** 3
 MIB = 1024 ** 2
@@ -17,6 +18,11 @@ def parse_size(text):
     mult = {"K": 1024, "M": MIB, "G": GIB, "T": 1024 ** 4}.get(text[-1:].upper())
     number = text[:-1] if mult else text
     return int(float(number) * (mult or 1))
+
+
+@functools.lru_cache(maxsize=1024)
+def _memory_mb(value):
+    return int(str(value).split(",")[0].replace("current=", ""))
 
 
 class Node:
@@ -60,13 +66,59 @@ class Storage:
                 "used_fraction": round(used / float(self.total), 6)}
 
 
+class Config(dict):
+    """A guest config that counts its changes, so derived figures (disk totals) can be cached."""
+    version = 0
+
+    def _bump(self):
+        Config.version += 1
+        self.stamp = Config.version
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self._bump()
+
+    def __delitem__(self, key):
+        super().__delitem__(key)
+        self._bump()
+
+    def pop(self, *args):
+        self._bump()
+        return super().pop(*args)
+
+    def setdefault(self, key, default=None):
+        self._bump()
+        return super().setdefault(key, default)
+
+    def update(self, *args, **kwargs):
+        super().update(*args, **kwargs)
+        self._bump()
+
+
 class Guest:
     def __init__(self, vmid, node, config):
         self.vmid, self.node, self.config = vmid, node, config
+        self._disk_cache = (None, 0)
         self.pending, self.pending_delete = {}, []
         self.status, self.qmpstatus, self.started = "stopped", "stopped", None
         self.ci_generated = {}
         self.snapshots = {}
+
+    @property
+    def config(self):
+        return self._config
+
+    @config.setter
+    def config(self, value):
+        self._config = Config(value)
+        self._config._bump()
+
+    def cached(self, compute):
+        """compute(self) cached until the config changes (used for the disk total)."""
+        stamp = self._config.stamp
+        if self._disk_cache[0] != stamp:
+            self._disk_cache = (stamp, compute(self))
+        return self._disk_cache[1]
 
     @property
     def lock(self):
@@ -81,8 +133,7 @@ class Guest:
         return self.config.get("name", "VM%d" % self.vmid)
 
     def memory_mb(self):
-        text = str(self.config.get("memory", 512))
-        return int(text.split(",")[0].replace("current=", ""))
+        return _memory_mb(self.config.get("memory", 512))
 
     def cpus(self):
         return int(self.config.get("cores", 1)) * int(self.config.get("sockets", 1))

@@ -1,4 +1,6 @@
 """Compact parameter specs of every implemented endpoint, per release (written from the published API schema)."""
+import functools
+
 
 
 def I(lo=None, hi=None, req=False, **kw):
@@ -308,7 +310,8 @@ for _action in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resu
     TABLE[("POST", "/nodes/{node}/qemu/{vmid}/status/" + _action)] = (lambda a: lambda r: _power(r, a))(_action)
 
 
+@functools.lru_cache(maxsize=None)
 def spec_for(method, template, rel):
-    """The parameter spec of an endpoint for a release, or None when not implemented."""
+    """The parameter spec of an endpoint for a release, or None when not implemented (built once, then shared)."""
     build = TABLE.get((method, template))
     return None if build is None else build(rel)

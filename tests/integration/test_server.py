@@ -200,3 +200,29 @@ def test_wait_false_returns_at_the_clone_step(sim, run_playbook):
     assert run.ok, run
     assert done["step"] == "done" and done["vmid"] == result["vmid"]
     assert int(sim.guest(result["vmid"])["cores"]) == 2
+
+
+def test_refused_shutdown_fails_with_log_and_hint(sim, run_playbook):
+    sim.reset()
+    run, built, _, _ = run_one(run_playbook, sim, {"name": "shut1", "template": "debian-12", "state": "started"})
+    assert run.ok, run
+    sim.fault(kind="task_fail", type="qmshutdown", message="VM quit/powerdown failed - got timeout", count=1)
+    run, result, _, writes = run_one(run_playbook, sim, {"name": "shut1", "state": "stopped", "shutdown_timeout": 5})
+    assert not run.ok
+    assert "got timeout" in result["msg"] and "force_stop" in result["msg"] and "last log lines" in result["msg"]
+    assert result["step"] == "shutdown"
+    assert [w["params"] for w in writes if w["path"].endswith("/shutdown")] == [{"timeout": 5, "forceStop": 0}]
+    run, result, _, writes = run_one(run_playbook, sim, {"name": "shut1", "state": "stopped", "force_stop": True})
+    assert run.ok and result["status"] == "stopped"
+    assert [w["params"].get("forceStop") for w in writes if w["path"].endswith("/shutdown")] == [1]
+
+
+def test_rebuilt_and_absent_in_check_mode_send_nothing(sim, run_playbook):
+    sim.reset()
+    run, built, _, _ = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": "started"})
+    assert run.ok, run
+    for state in ("rebuilt", "absent", "restarted", "stopped"):
+        run, result, _, writes = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": state,
+                                                             "force_stop": True}, check=True)
+        assert run.ok and result["changed"] is True and writes == [], (state, run)
+    assert sim.guest(built["vmid"])["_status"] == "running"

@@ -99,6 +99,22 @@ def test_unknown_outcomes_end_correct(sim, run_playbook, fault):
     assert len(guests_named(sim, "unk1")) == 1 and result["status"] == "running"
 
 
+@pytest.mark.parametrize("fault", [
+    {"kind": "status", "method": "DELETE", "path": r"/qemu/\d+$", "status": 596, "count": 1},
+    {"kind": "drop", "method": "DELETE", "path": r"/qemu/\d+$", "count": 1},
+    {"kind": "drop", "method": "POST", "path": r"/status/stop$", "count": 1},
+])
+def test_unknown_outcomes_of_delete(sim, run_playbook, fault):
+    sim.reset()
+    run, built, _ = run_one(run_playbook, sim, {"name": "del1", "template": "debian-12", "state": "started"})
+    assert run.ok, run
+    sim.fault(**fault)
+    run, result, writes = run_one(run_playbook, sim, {"name": "del1", "state": "absent", "force_stop": True})
+    assert run.ok, run
+    assert result["status"] == "absent" and guests_named(sim, "del1") == []
+    assert len([w for w in writes if w["method"] == "DELETE"]) == 1
+
+
 def test_config_lock_held_is_waited_out(sim, run_playbook):
     sim.reset()
     run, built, _ = run_one(run_playbook, sim, {"name": "lock1", "template": "debian-12"})

@@ -74,7 +74,7 @@ class FakePVE(object):
         return volid
 
     def writes(self):
-        return [w[:2] for w in self.log if m != "GET"]
+        return [w[:2] for w in self.log if w[0] != "GET"]
 
     def _task(self, node, kind, vmid, exitstatus="OK"):
         self.pid += 1
@@ -318,3 +318,15 @@ def test_restore_new_vmid_without_waiting(pve):
     assert result["overwritten"] is False and result["tasks"][0]["status"] == "running"
     body = [w[2] for w in pve.log if w[0] == "POST"][0]
     assert body == {"vmid": 300, "archive": volid, "unique": True}
+
+
+def test_failed_delete_puts_the_protection_back(pve, monkeypatch):
+    volid = pve.add_archive(100, protected=True)
+
+    def refuse(params, node, storage, vol):
+        raise ProxmoxError("storage is offline", status=500)
+    monkeypatch.setattr(pve, "del_volume", refuse)
+    with pytest.raises(ProxmoxError):
+        backups.ensure_absent(pve, params(volid=volid, unprotect=True), Deadline(30))
+    assert pve.archives[volid]["protected"] == 1
+    assert [w[0] for w in pve.writes()] == ["PUT", "DELETE", "PUT"]

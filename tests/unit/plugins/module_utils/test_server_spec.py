@@ -165,5 +165,5 @@ def test_candidate_vmid_spreads_after_a_collision():
     import random
     rng = random.Random(1)
     assert candidate_vmid(100, 0, 0, rng) == 100
-    picks = set(candidate_vmid(100, 100, 3, rng) for _ in range(50))
+    picks = set(candidate_vmid(100, 100, 3, rng) for _attempt in range(50))
     assert min(picks) >= 101 and max(picks) <= 107 and len(picks) > 1

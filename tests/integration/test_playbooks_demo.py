@@ -1,0 +1,42 @@
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/demo.yml end to end against a fresh simulator: what it did, and that it left nothing behind."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from playbook_helpers import playbook, task_named
+
+DEMO = ["demo-web1", "demo-web2", "demo-db1"]
+
+
+@pytest.mark.parametrize("sim", ["7.4", "9.1"], indirect=True)
+def test_demo_runs_the_whole_story_and_cleans_up(sim, run_playbook):
+    sim.reset()
+    mark = sim.mark()
+    run = run_playbook(playbook("demo"))
+    assert run.ok, run
+    builds = [r for r in run.results if r["task"].endswith("Build or update the server - " + r["host"])]
+    assert sorted(r["host"] for r in builds) == sorted(DEMO)
+    assert all(r["result"]["changed"] and r["result"]["status"] == "running" for r in builds)
+    resize = task_named(run, "Grow the disk of demo-web1 to 40G without waiting (fire-and-forget)")["result"]
+    assert resize["status"] == "in_progress" or resize["status"] == "done"
+    waited = task_named(run, "Later, wait for the resize with jotun_task")["result"]
+    assert waited["counts"]["failed"] == 0 and waited["counts"]["running"] == 0
+    summary = task_named(run, "Summary")["result"]["msg"]
+    assert any(line.startswith("backup of demo-web2: local:backup/vzdump-qemu-") for line in summary)
+    assert any("restored: memory 1024 MiB, notes 'customer 42, web shop'" in line for line in summary)
+
+    writes = sim.writes(mark)
+    clones = [w for w in writes if w["path"].endswith("/clone")]
+    assert sorted(w["params"]["name"] for w in clones) == sorted(DEMO + ["demo-db1"]), "3 builds + 1 rebuild"
+    assert len([w for w in writes if w["path"].endswith("/resize")]) >= 1
+    assert len([w for w in writes if w["path"].endswith("/vzdump")]) == 2
+    assert len([w for w in writes if w["method"] == "POST" and w["path"].endswith("/qemu")]) == 1, "one restore"
+    state = sim.state()
+    assert [g["vmid"] for g in state["guests"] if not g["template"]] == []
+    assert state["archives"] == []
+    assert not [t for t in state["tasks"] if t.get("exitstatus") not in ("OK", None) and
+                not str(t.get("exitstatus")).startswith("WARNINGS")]

@@ -1,0 +1,46 @@
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Bad job inputs fail before anything reaches Proxmox VE, with a message a panel can show."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from playbook_helpers import failure_message, playbook
+
+CASES = [
+    ("build", {"template": "debian-12"}, "missing required arguments: server"),
+    ("build", {"server": "x1", "power": "sleeping"}, "power must be one of: started, stopped, present"),
+    ("build", {"server": "x1", "memory": "lots"}, "memory"),
+    ("build", {"server": "x1", "gateway": "192.0.2.1"}, "ip: give the address (or dhcp) together with gateway"),
+    ("rebuild", {"server": "x1"}, "missing required arguments: template"),
+    ("resize", {"server": "x1"}, "give at least one of cores, sockets, memory and disk_size"),
+    ("password", {"server": "x1", "password": "short"}, "password: at least 8 characters"),
+    ("password", {"server": "nosuch", "password": "long-enough-1"}, "server: there is no server named nosuch"),
+    ("power", {"server": "x1", "power": "off"}, "power must be one of: started, stopped, restarted"),
+    ("power", {"server": "nosuch", "power": "started"}, "server: there is no server named nosuch"),
+    ("backup", {"server": "x1", "keep_last": 0}, "keep_last: at least 1"),
+    ("restore", {"server": "x1"}, "volid: there is no server named x1; name the archive to bring it back from"),
+    ("destroy", {"server": "x1"}, "missing required arguments: confirm"),
+    ("fleet_resize", {"disk_size": "10G"}, "servers or server_tags: say which servers to resize"),
+    ("wait", {}, "upids or resize: say which tasks to wait for"),
+]
+
+
+@pytest.mark.parametrize("name, extra_vars, message", CASES, ids=["%s-%d" % (c[0], i) for i, c in enumerate(CASES)])
+def test_bad_input_is_refused_before_any_write(sim, run_playbook, name, extra_vars, message):
+    mark = sim.mark()
+    run = run_playbook(playbook(name), extra_vars=extra_vars)
+    assert run.rc != 0
+    assert message in failure_message(run)
+    assert sim.writes(mark) == []
+
+
+def test_module_errors_name_the_option(sim, run_playbook):
+    sim.reset()
+    mark = sim.mark()
+    run = run_playbook(playbook("build"), extra_vars={"server": "x2", "template": "no-such-template"})
+    assert not run.ok
+    assert "template" in failure_message(run)
+    assert sim.writes(mark) == []
