@@ -15,10 +15,11 @@ import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_retention as retention
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import (
-    find_started_task, pause, running_task, wait_tasks, write_started)
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import SETTLE, pause, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import start_task_once
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
 
 COMPRESS = {"zstd": "zstd", "gzip": "gzip", "lzo": "lzo", "none": "0"}
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
@@ -77,22 +78,14 @@ def pick_new_archive(before, after, started):
 
 
 def _start_vzdump(client, node, vmid, data, deadline):
-    """POST vzdump once (the client retries only what cannot have started); an unknown outcome is resolved by
-    finding the task in the node's task list, never by sending the request again."""
-    since = write_started(client)
+    """POST vzdump once; after an unknown outcome the vzdump task is looked up, never sent again."""
     try:
-        return client.post(api_path("nodes", node, "vzdump"), data=data, deadline=deadline, retry_locked=True)
+        return start_task_once(client, api_path("nodes", node, "vzdump"), node, "vzdump", vmid, data=data,
+                               deadline=deadline, retry_locked=True, settle=SETTLE)
     except ProxmoxError as err:
         if err.kind == ProxmoxError.RETRYABLE:
             err.message = "backup of VM %s could not start within wait_timeout: %s" % (vmid, err.message)
-        if err.kind != ProxmoxError.UNKNOWN:
-            raise
-        upid = find_started_task(client, node, "vzdump", vmid, since, deadline)
-        if upid:
-            return upid
-        raise ProxmoxError("the backup request for VM %s got no answer (%s) and no vzdump task for it appeared on %s; "
-                           "not sending it again - check the node's task list before retrying" % (vmid, err.message, node),
-                           kind=ProxmoxError.UNKNOWN, method="POST", path=api_path("nodes", node, "vzdump"))
+        raise
 
 
 def _error_lines(err):
@@ -136,7 +129,7 @@ def run_vzdump(client, node, vmid, data, deadline, wait=True):
         attempt += 1
         upid = _start_vzdump(client, node, vmid, data, deadline)
         if not wait:
-            return tasks + [running_task(upid)]
+            return tasks + [started_task(upid)]
         try:
             done = wait_tasks(client, [upid], deadline)
             return tasks + done

@@ -14,11 +14,12 @@ __metaclass__ = type
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import (
-    find_started_task, running_task, wait_tasks, write_started)
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import SETTLE, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import start_task_once
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
 
 _LXC_KEYS = re.compile(r"^(rootfs|arch|mp\d+|lxc\.[\w.]+|unprivileged|hostname):", re.MULTILINE)
 _QEMU_KEYS = re.compile(r"^(boot|bootdisk|smbios1|vmgenid|scsihw|machine|sockets|bios|kvm|vga|agent|numa|efidisk0|"
@@ -120,19 +121,9 @@ def restore_request(vmid, volid, params):
 
 
 def start_restore(client, node, vmid, data, deadline):
-    """POST the restore once; after an unknown outcome look for the qmrestore task instead of sending it again."""
-    since = write_started(client)
-    path = api_path("nodes", node, "qemu")
-    try:
-        return client.post(path, data=data, deadline=deadline, retry_locked=False)
-    except ProxmoxError as err:
-        if err.kind != ProxmoxError.UNKNOWN:
-            raise
-        upid = find_started_task(client, node, "qmrestore", vmid, since, deadline)
-        if upid:
-            return upid
-        raise ProxmoxError("the restore request for VM %s got no answer (%s) and no qmrestore task appeared on %s; "
-                           "not sending it again" % (vmid, err.message, node), kind=ProxmoxError.UNKNOWN, method="POST", path=path)
+    """POST the restore once; after an unknown outcome the qmrestore task is looked up, never sent again."""
+    return start_task_once(client, api_path("nodes", node, "qemu"), node, "qmrestore", vmid, data=data,
+                           deadline=deadline, settle=SETTLE)
 
 
 def restore_backup(client, params, deadline, check_mode=False):
@@ -150,6 +141,6 @@ def restore_backup(client, params, deadline, check_mode=False):
     if params.get("wait", True):
         tasks += wait_tasks(client, [upid], deadline)
     else:
-        tasks.append(running_task(upid))
+        tasks.append(started_task(upid))
     result["tasks"] = tasks
     return result

@@ -15,7 +15,8 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_ar
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_create import ensure_backup
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_restore import restore_backup
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_retention import KEEP_OPTIONS
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import running_task, wait_tasks
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import wait_tasks
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
 
@@ -101,7 +102,7 @@ def ensure_absent(client, params, deadline, check_mode=False):
     try:
         upid = archives.delete_archive(client, archive, deadline=deadline)
         if upid:
-            result["tasks"] = wait_tasks(client, [upid], deadline) if params.get("wait", True) else [running_task(upid)]
+            result["tasks"] = wait_tasks(client, [upid], deadline) if params.get("wait", True) else [started_task(upid)]
     except ProxmoxError:
         if archive["protected"]:
             _reprotect(client, archive, deadline)

@@ -16,7 +16,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import find_started_task, write_started
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline, jittered
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import api_size, format_size, parse_increase, parse_size
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, parse_upid
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
 # Drives the resize API accepts (schema enum of PUT /nodes/{node}/qemu/{vmid}/resize, 7.4 to 9.1).
 _BUS_LIMITS = (("scsi", 30), ("virtio", 15), ("sata", 5), ("ide", 3))
@@ -291,7 +291,7 @@ def _resize_with_task(client, node, vmid, plan, wait, deadline):
             task = find_started_task(client, node, "resize", since, vmid=vmid, deadline=deadline)
             return _after_unknown_outcome(client, node, vmid, plan, wait, deadline, task=task)
         if not wait:
-            return _result(plan, plan["target"], "in_progress", True, task=upid, tasks=[_started_task(upid)])
+            return _result(plan, plan["target"], "in_progress", True, task=upid, tasks=[started_task(upid)])
         try:
             tasks = TaskWaiter(client).wait([upid], deadline)
         except TaskFailed as err:
@@ -319,18 +319,11 @@ def _after_unknown_outcome(client, node, vmid, plan, wait, deadline, task=None):
     if current >= plan["target"]:
         return _result(plan, current, "done", True, task=task)
     if not wait:
-        return _result(plan, plan["target"], "in_progress", True, task=task, tasks=[_started_task(task)] if task else [])
+        return _result(plan, plan["target"], "in_progress", True, task=task, tasks=[started_task(task)] if task else [])
     if task:
         tasks = TaskWaiter(client).wait([task], deadline)
         return _result(plan, read_disk_size(client, node, vmid, plan["disk"], deadline), "done", True, task=task, tasks=tasks)
     return _result(plan, wait_for_size(client, node, vmid, plan["disk"], plan["target"], deadline), "done", True)
-
-
-def _started_task(upid):
-    """The task dict of a task just started and not looked at (wait=false)."""
-    parsed = parse_upid(upid)
-    return {"upid": parsed.raw, "node": parsed.node, "type": parsed.type, "id": parsed.id, "user": parsed.user,
-            "status": "running", "exitstatus": None, "warnings": [], "starttime": parsed.starttime, "endtime": None}
 
 
 def run_disk_resize(module):

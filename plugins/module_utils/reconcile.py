@@ -20,6 +20,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import ProxmoxError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline, backoff
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import parse_upid
 
@@ -56,6 +57,27 @@ def find_started_task(client, node, task_type, since, vmid=None, user=None, dead
         if not budget.allows(delay):
             return None
         time.sleep(delay)
+
+
+def start_task_once(client, path, node, task_type, vmid, data=None, deadline=None, retry_locked=False, settle=2.0):
+    """POST a write that starts a *task_type* task for *vmid* on *node*, once, and return its UPID.
+
+    The client retries only what cannot have started; after an unknown outcome the task the write started is
+    looked up in the node's task list instead of sending the write again. When none appears, a ProxmoxError of
+    kind unknown says so: the caller must not send it again either.
+    """
+    since = write_started(client)
+    try:
+        return client.post(path, data=data, deadline=deadline, retry_locked=retry_locked)
+    except ProxmoxError as err:
+        if err.kind != ProxmoxError.UNKNOWN:
+            raise
+        upid = find_started_task(client, node, task_type, since, vmid=vmid, deadline=deadline, settle=settle)
+        if upid:
+            return upid
+        raise ProxmoxError("the %s request for VM %s got no answer (%s) and no %s task for it appeared on %s; not sending it "
+                           "again - check the node's task list before retrying" % (task_type, vmid, err.message, task_type, node),
+                           kind=ProxmoxError.UNKNOWN, method="POST", path=path)
 
 
 def _newest(entries, task_type, since, vmid, user):

@@ -22,7 +22,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import In
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, parse_upid
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
 
 class StepStarted(Exception):
@@ -136,7 +136,7 @@ class ServerRun(object):
         if not upids:
             return []
         if not self.wait:
-            self.tasks.extend(_task_stub(upid) for upid in upids)
+            self.tasks.extend(started_task(upid) for upid in upids)
             raise StepStarted(step)
         done = self.waiter.wait(upids, self.deadline)
         self.tasks.extend(done)
@@ -244,6 +244,8 @@ class ServerRun(object):
             guests.regenerate_cloudinit(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
         # what the config now reads (disks untouched); refresh() reads it back at the end of the run
         self.config = spec.apply_plan(self.config, plan)
+        # on a running guest the write may have left values pending: ensure_pending_applied reads them again
+        self.pending = None
 
     # --- disk --------------------------------------------------------------------------------------------------
     def ensure_disk(self):
@@ -378,13 +380,6 @@ def _display(key, value):
     if key in qc.SECRET_KEYS:
         return qc.CIPASSWORD_MASK
     return qc.normalise(key, value)
-
-
-def _task_stub(upid):
-    """A task dict for a task we did not wait for."""
-    parsed = parse_upid(upid)
-    return {"upid": upid, "node": parsed.node, "type": parsed.type, "id": parsed.id, "user": parsed.user,
-            "status": "running", "exitstatus": None}
 
 
 def run_module(module):

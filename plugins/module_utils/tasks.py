@@ -296,6 +296,13 @@ class _Tracked(object):
         return result
 
 
+def started_task(upid):
+    """The task dict of a task just started and not looked at (wait: false): status running, no exit status."""
+    parsed = parse_upid(upid)
+    return {"upid": parsed.raw, "node": parsed.node, "type": parsed.type, "id": parsed.id, "user": parsed.user,
+            "status": "running", "exitstatus": None, "warnings": [], "starttime": parsed.starttime, "endtime": None}
+
+
 class TaskWaiter(object):
     """Wait for Proxmox VE tasks (see the module docstring). ``stats`` counts the requests it sent by kind."""
 

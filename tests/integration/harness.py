@@ -155,11 +155,13 @@ class Simulator(object):
             time.sleep(0.1)
         raise AssertionError("task %s still running after %ss" % (upid, timeout))
 
-    def guest(self, vmid):
-        """The guest's config as the API shows it, plus its node (None when it does not exist)."""
+    def guest(self, vmid, current=False):
+        """The guest's config as the API shows it (pending values applied, or the running ones with current=True),
+        plus its node (None when it does not exist)."""
         for res in self.api("GET", "/cluster/resources", type="vm"):
             if int(res["vmid"]) == int(vmid):
-                config = self.api("GET", "/nodes/%s/qemu/%s/config" % (res["node"], vmid))
+                params = {"current": 1} if current else {}
+                config = self.api("GET", "/nodes/%s/qemu/%s/config" % (res["node"], vmid), **params)
                 config["_node"] = res["node"]
                 config["_status"] = res.get("status")
                 return config

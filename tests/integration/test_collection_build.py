@@ -32,7 +32,7 @@ def installed(tmp_path_factory):
     artifact = glob.glob(str(build / "jotunheim-proxmox-*.tar.gz"))
     assert len(artifact) == 1
     target = tmp_path_factory.mktemp("installed")
-    _run([os.path.join(VENV_BIN, "ansible-galaxy"), "collection", "install", "--offline", "-p", str(target), artifact[0]])
+    _run([os.path.join(VENV_BIN, "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(target), artifact[0]])
     return {"artifact": artifact[0], "path": str(target)}
 
 

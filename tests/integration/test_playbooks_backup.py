@@ -125,3 +125,25 @@ def test_backup_policy_role_names_a_missing_server(sim, run_playbook, db):
     assert not run.ok
     assert "no such server: nosuch" in failure_message(run)
     assert sim.writes(mark) == []
+
+
+def test_backup_policy_role_all_at_once_then_rotation(sim, run_playbook, db):
+    run = run_playbook(playbook("backup"), extra_vars={"server": "db7"})
+    assert run.ok, run
+    before = [a["volid"] for a in archives_of(sim, db["vmid"])]
+    assert len(before) >= 2
+    mark = sim.mark()
+    run = run_playbook([{"name": "policy", "ansible.builtin.include_role": {"name": "jotunheim.proxmox.backup_policy"},
+                         "vars": {"backup_policy_vmids": [db["vmid"]], "backup_policy_max_age": "",
+                                  "backup_policy_keep_last": 1, "backup_policy_wait": False}}])
+    assert run.ok, run
+    started = task_named(run, "Start every backup without waiting")["result"]["results"]
+    assert started[0]["volid"] is None and started[0]["tasks"][0]["status"] == "running"
+    waited = task_named(run, "Wait for all of them in one step")["result"]
+    assert waited["counts"] == {"ok": 1, "warnings": 0, "failed": 0, "running": 0}
+    report = task_named(run, "Publish the report")["result"]["ansible_facts"]["backup_policy_report"]
+    after = [a["volid"] for a in archives_of(sim, db["vmid"])]
+    assert after == [report[0]["volid"]] and after[0] not in before
+    assert sorted(report[0]["pruned"]) == sorted(before)
+    deletes = [w for w in sim.writes(mark) if w["method"] == "DELETE" and "/content/" in w["path"]]
+    assert len(deletes) == len(before)

@@ -88,7 +88,7 @@ def test_details_of_a_running_server(fleet, run_playbook):
     run = run_playbook([info("web1", name="web1")])
     assert run.ok, run
     server = run.task("web1")["servers"][0]
-    config = fleet.guest(150)
+    config = fleet.guest(150, current=True)  # the running values; the pending ones are under "pending"
     assert server["node"] == "pve1" and server["status"] == "running" and server["qmpstatus"] == "running"
     assert server["template"] is False and server["tags"] == ["prod", "web"] and server["uptime"] >= 0
     assert server["cores"] == int(config["cores"]) and server["memory"] == int(str(config["memory"]).rsplit("=", 1)[-1])

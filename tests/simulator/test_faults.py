@@ -94,7 +94,7 @@ def test_storage_full_fails_backup_cleanly(sim):
 
 
 def test_fault_from_command_line(sim_logs):
-    from conftest import Sim
+    from simsupport import Sim
     fault = json.dumps({"kind": "status", "method": "GET", "path": "^/version$", "status": 599, "count": 1})
     sim = Sim("9.1", sim_logs, extra=["--fault", fault])
     try:

@@ -3,7 +3,7 @@ import threading
 import time
 
 import requests
-from conftest import Sim
+from simsupport import Sim
 
 
 def test_lock_clone_then_cleared(sim):

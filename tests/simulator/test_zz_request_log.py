@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from simsupport import REPO
 
 VALIDATE = os.path.join(os.path.dirname(REPO), "shared", "pve-api", "validate.py")
 REFUSED = (400, 501)       # requests the simulator itself refused as invalid
