@@ -10,7 +10,6 @@ Starts its own simulator on 127.0.0.1 (stopped at the end). For each count N it 
 two nodes, with durations spread between --min and --max simulated seconds, then waits for them twice:
 
 * ``TaskWaiter`` (module_utils/tasks.py), as jotun_task does;
-* ``proposal``: TaskWaiter with one change proposed for it (see NodeRoundWaiter), to show what it would save;
 * the baseline: one status request per running task per round, on the same growing schedule (what a per-task
   wait loop costs at best).
 
@@ -124,21 +123,6 @@ def wait_with_taskwaiter(client, upids, timeout):
     return rounds.rounds(), counting.calls
 
 
-class NodeRoundWaiter(TaskWaiter):
-    """The change proposed for TaskWaiter.wait: when any task of a node with several is due, the node's listing is
-    the look at all of them (each is re-planned), so the node's tasks keep one rhythm instead of drifting apart."""
-
-    def _look_at_node(self, node, group, due, deadline, strict=False):
-        return TaskWaiter._look_at_node(self, node, group, list(group) if len(group) > 1 else due, deadline, strict)
-
-
-def wait_node_rounds(client, upids, timeout):
-    counting = CountingClient(client)
-    rounds = Rounds(counting)
-    NodeRoundWaiter(counting, sleep=rounds.sleep).wait(upids, timeout, fail_on_error=False)
-    return rounds.rounds(), counting.calls
-
-
 def wait_per_task(client, upids, timeout):
     """The baseline: every round, one status request per task not yet stopped; the same growing schedule."""
     counting = CountingClient(client)
@@ -159,7 +143,7 @@ def wait_per_task(client, upids, timeout):
     return rounds.rounds(), counting.calls
 
 
-WAITERS = (("taskwaiter", wait_with_taskwaiter), ("proposal", wait_node_rounds), ("per-task", wait_per_task))
+WAITERS = (("taskwaiter", wait_with_taskwaiter), ("per-task", wait_per_task))
 
 
 def client_for(sim):

@@ -6,7 +6,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 py=""
 for cand in "${PYTHON313:-}" "$(command -v python3.13 2>/dev/null || true)" "$HOME/.pyenv/versions/3.13.0/bin/python3.13" \
             /usr/bin/python3.13 /usr/local/bin/python3.13; do
-  if [ -n "$cand" ] && [ -x "$cand" ]; then py=$cand; break; fi
+  # (a pyenv shim exists even where it cannot run: ask the interpreter itself)
+  if [ -n "$cand" ] && [ -x "$cand" ] && "$cand" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null; then
+    py=$cand; break
+  fi
 done
 if [ "${1:-}" = "--which" ]; then echo "$py"; exit 0; fi
 [ -n "$py" ] || { echo "no Python 3.13 here: skipped" >&2; exit 0; }
@@ -22,6 +25,6 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
 fi
 export PATH="$venv/bin:$PATH"
 rc=0
-"$venv/bin/python" -m pytest -p no:cacheprovider -q tests/unit tests/integration -m "not slow" || rc=1
+"$venv/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile tests/unit tests/simulator tests/integration -m "not slow" || rc=1
 ./scripts/sanity.sh "$venv" 3.13 || rc=1
 exit $rc

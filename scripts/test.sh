@@ -22,7 +22,7 @@ step() {
 }
 rm -rf tests/output/request-logs
 step "pytest (unit, simulator, integration)" \
-  .venv/bin/python -m pytest -p no:cacheprovider -q tests/unit tests/simulator tests/integration
+  .venv/bin/python -m pytest -p no:cacheprovider -q -n 2 --dist loadfile tests/unit tests/simulator tests/integration
 step "request logs against the API schema" .venv/bin/python -m pytest -p no:cacheprovider -q tests/request_logs
 step "ansible-test sanity (Python 3.11, ansible-core $(.venv/bin/python -c 'import ansible.release as r; print(r.__version__)'))" \
   ./scripts/sanity.sh "$root/.venv" 3.11

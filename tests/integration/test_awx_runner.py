@@ -23,9 +23,9 @@ FIRST_PASSWORD = "Survey-first-pw-1234"
 SECOND_PASSWORD = "Survey-second-pw-5678"
 
 
-def private_data_dir(sim, extravars):
+def private_data_dir(sim, extravars, parent):
     """A private data directory as AWX lays it out for a job: project, inventory, env/envvars, env/extravars."""
-    root = tempfile.mkdtemp(prefix="awx-job-")
+    root = tempfile.mkdtemp(prefix="awx-job-", dir=str(parent))
     os.symlink(REPO, os.path.join(root, "project"))
     os.makedirs(os.path.join(root, "inventory"))
     with open(os.path.join(root, "inventory", "hosts"), "w") as handle:
@@ -41,8 +41,8 @@ def private_data_dir(sim, extravars):
     return root
 
 
-def run_job(sim, playbook, extravars):
-    root = private_data_dir(sim, extravars)
+def run_job(sim, playbook, extravars, parent):
+    root = private_data_dir(sim, extravars, parent)
     outer = dict((k, os.environ.pop(k)) for k in list(os.environ) if k.startswith("PROXMOX_"))
     try:
         # suppress_env_files as AWX runs jobs (AWX_RUNNER_OMIT_ENV_FILES, default true)
@@ -76,10 +76,10 @@ def assert_no_secret(sim, text, *secrets):
         assert secret not in text, "a secret reached the runner's output"
 
 
-def test_build_then_password_reset_through_ansible_runner(sim):
+def test_build_then_password_reset_through_ansible_runner(sim, tmp_path):
     sim.reset()
     root, runner = run_job(sim, "playbooks/build.yml", {
-        "server": "awx1", "template": "debian-12", "memory": 1024, "ciuser": "ops", "password": FIRST_PASSWORD})
+        "server": "awx1", "template": "debian-12", "memory": 1024, "ciuser": "ops", "password": FIRST_PASSWORD}, tmp_path)
     text = recorded_text(root, runner)
     assert runner.status == "successful" and runner.rc == 0, text[-3000:]
     guest = guest_named(sim, "awx1")
@@ -89,7 +89,7 @@ def test_build_then_password_reset_through_ansible_runner(sim):
     assert_no_secret(sim, text, FIRST_PASSWORD)
 
     mark = sim.mark()
-    root, runner = run_job(sim, "playbooks/password.yml", {"server": "awx1", "password": SECOND_PASSWORD})
+    root, runner = run_job(sim, "playbooks/password.yml", {"server": "awx1", "password": SECOND_PASSWORD}, tmp_path)
     text = recorded_text(root, runner)
     assert runner.status == "successful", text[-3000:]
     assert [w for w in sim.writes(mark) if "cipassword" in w["params"]]
@@ -97,10 +97,10 @@ def test_build_then_password_reset_through_ansible_runner(sim):
     assert_no_secret(sim, text, FIRST_PASSWORD, SECOND_PASSWORD)
 
 
-def test_failed_job_leaks_nothing_either(sim):
+def test_failed_job_leaks_nothing_either(sim, tmp_path):
     sim.reset()
     root, runner = run_job(sim, "playbooks/build.yml", {
-        "server": "awx2", "template": "no-such-template", "password": FIRST_PASSWORD})
+        "server": "awx2", "template": "no-such-template", "password": FIRST_PASSWORD}, tmp_path)
     text = recorded_text(root, runner)
     assert runner.status == "failed"
     failed = [e for e in runner.events if e.get("event") == "runner_on_failed"]

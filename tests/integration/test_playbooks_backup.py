@@ -44,7 +44,7 @@ def test_backup_max_age_makes_no_second_one(sim, run_playbook, db):
 
 
 def test_backup_rotation_keeps_the_newest(sim, run_playbook, db):
-    for _ in range(2):
+    for unused in range(2):
         run = run_playbook(playbook("backup"), extra_vars={"server": "db7"})
         assert run.ok, run
     assert len(archives_of(sim, db["vmid"])) == 3

@@ -18,7 +18,7 @@ def test_demo_runs_the_whole_story_and_cleans_up(sim, run_playbook):
     mark = sim.mark()
     run = run_playbook(playbook("demo"))
     assert run.ok, "\n".join(str(r) for r in run.failed()) + run.stdout[-3000:]
-    builds = [r for r in run.results if "Build or update the server - " in r["task"]]
+    builds = [r for r in run.results if r["task"].endswith(": Build or update the server")]
     assert sorted(r["host"] for r in builds) == sorted(DEMO)
     assert all(r["result"]["changed"] and r["result"]["status"] == "running" for r in builds)
     resize = task_named(run, "Grow the disk of demo-web1 to 40G without waiting (fire-and-forget)")["result"]

@@ -32,7 +32,7 @@ def web(sim):
 
 def test_build_creates_the_server_as_asked(sim, web):
     assert web.ok, web
-    result = task_named(web, "Build or update the server - web42")["result"]
+    result = task_named(web, ": Build or update the server")["result"]
     assert result["changed"] is True and result["status"] == "running" and result["step"] == "done"
     guest = guest_named(sim, "web42")
     config = guest["config"]
@@ -54,7 +54,7 @@ def test_build_again_changes_nothing(sim, run_playbook, web):
         "server": "web42", "template": "debian-12", "cores": 2, "memory": 2048, "disk_size": "12G",
         "server_tags": ["web", "customer-42"], "password": PASSWORD})
     assert run.ok, run
-    assert task_named(run, "Build or update the server - web42")["result"]["changed"] is False
+    assert task_named(run, ": Build or update the server")["result"]["changed"] is False
     assert sim.writes(mark) == []
     assert "no change needed" in run.stdout
 
@@ -63,7 +63,7 @@ def test_build_without_wait_returns_the_running_task(sim, run_playbook):
     mark = sim.mark()
     run = run_playbook(playbook("build"), extra_vars={"server": "quick1", "template": "ubuntu-24.04", "wait": "false"})
     assert run.ok, run
-    result = task_named(run, "Build or update the server - quick1")["result"]
+    result = task_named(run, ": Build or update the server")["result"]
     assert result["step"] != "done" and any(t["status"] == "running" for t in result["tasks"])
     assert [w for w in sim.writes(mark) if w["path"].endswith("/clone")]
 

@@ -43,7 +43,7 @@ def assert_no_secret(run, result):
 @pytest.mark.parametrize("sim", ["7.4", "9.1"], indirect=True)
 def test_build_started_then_idempotent(sim, run_playbook):
     sim.reset()
-    run, result, _, writes = run_one(run_playbook, sim, full_build(state="started"))
+    run, result, unused, writes = run_one(run_playbook, sim, full_build(state="started"))
     assert run.ok, run
     assert result["changed"] is True and result["status"] == "running" and result["step"] == "done"
     vmid, node = result["vmid"], result["node"]
@@ -69,7 +69,7 @@ def test_build_started_then_idempotent(sim, run_playbook):
 
 def test_check_mode_sends_no_write_and_predicts(sim, run_playbook):
     sim.reset()
-    run, result, _, writes = run_one(run_playbook, sim, full_build(state="started", cores=3), check=True, diff=True)
+    run, result, unused, writes = run_one(run_playbook, sim, full_build(state="started", cores=3), check=True, diff=True)
     assert run.ok, run
     assert result["changed"] is True and writes == []
     assert result["diff"]["after"]["state"] == "present" and result["diff"]["after"]["status"] == "running"
@@ -78,9 +78,9 @@ def test_check_mode_sends_no_write_and_predicts(sim, run_playbook):
     assert not [g for g in sim.state()["guests"] if g.get("name") == "web01"]
     assert_no_secret(run, result)
 
-    run, built, _, _ = run_one(run_playbook, sim, full_build(state="present"))
+    run, built, unused, unused = run_one(run_playbook, sim, full_build(state="present"))
     assert run.ok, run
-    run, checked, _, writes = run_one(run_playbook, sim, full_build(state="stopped", cores=4, memory=4096),
+    run, checked, unused, writes = run_one(run_playbook, sim, full_build(state="stopped", cores=4, memory=4096),
                                       check=True, diff=True)
     assert run.ok, run
     assert checked["changed"] is True and writes == []
@@ -90,9 +90,9 @@ def test_check_mode_sends_no_write_and_predicts(sim, run_playbook):
 
 def test_diff_masks_secrets_and_shows_changes(sim, run_playbook):
     sim.reset()
-    run, built, _, _ = run_one(run_playbook, sim, full_build())
+    run, built, unused, unused = run_one(run_playbook, sim, full_build())
     assert run.ok, run
-    run, result, _, writes = run_one(run_playbook, sim, full_build(memory=3072, tags=["web"], cipassword="n3w-" + SECRET,
+    run, result, unused, writes = run_one(run_playbook, sim, full_build(memory=3072, tags=["web"], cipassword="n3w-" + SECRET,
                                                                    password_update="always"), diff=True)
     assert run.ok, run
     assert result["changed"] is True
@@ -102,42 +102,42 @@ def test_diff_masks_secrets_and_shows_changes(sim, run_playbook):
     assert "n3w-" + SECRET not in run.stdout and SECRET not in str(result["diff"])
     assert any("cipassword" in w["params"] for w in writes)
     # password_update: on_create leaves the (unknowable) password alone on an existing server
-    run, result, _, writes = run_one(run_playbook, sim, full_build(memory=3072, tags=["web"]))
+    run, result, unused, writes = run_one(run_playbook, sim, full_build(memory=3072, tags=["web"]))
     assert run.ok and result["changed"] is False and writes == []
 
 
 def test_stop_start_restart_present(sim, run_playbook):
     sim.reset()
-    run, built, _, _ = run_one(run_playbook, sim, {"name": "pw1", "template": "ubuntu-24.04", "state": "started"})
+    run, built, unused, unused = run_one(run_playbook, sim, {"name": "pw1", "template": "ubuntu-24.04", "state": "started"})
     assert run.ok, run
     for state, status in (("stopped", "stopped"), ("started", "running")):
-        run, result, _, writes = run_one(run_playbook, sim, {"name": "pw1", "state": state})
+        run, result, unused, writes = run_one(run_playbook, sim, {"name": "pw1", "state": state})
         assert run.ok, run
         assert result["changed"] is True and result["status"] == status
         assert writes and all("/status/" in w["path"] for w in writes)
         assert sim.guest(built["vmid"])["_status"] == status
-        run, again, _, writes = run_one(run_playbook, sim, {"name": "pw1", "state": state})
+        run, again, unused, writes = run_one(run_playbook, sim, {"name": "pw1", "state": state})
         assert run.ok and again["changed"] is False and writes == []
-    run, result, _, writes = run_one(run_playbook, sim, {"name": "pw1", "state": "restarted"})
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "pw1", "state": "restarted"})
     assert run.ok and result["changed"] is True
     assert [w["path"].rsplit("/", 1)[-1] for w in writes] == ["reboot"]
-    run, result, _, writes = run_one(run_playbook, sim, {"name": "pw1", "state": "present", "cores": 3})
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "pw1", "state": "present", "cores": 3})
     assert run.ok and result["changed"] is True and result["status"] == "running"
 
 
 def test_pending_reported_then_applied_with_reboot(sim, run_playbook):
     sim.reset()
-    run, built, _, _ = run_one(run_playbook, sim, {"name": "pend1", "template": "debian-12", "state": "started"})
+    run, built, unused, unused = run_one(run_playbook, sim, {"name": "pend1", "template": "debian-12", "state": "started"})
     assert run.ok, run
-    run, result, _, _ = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072})
+    run, result, unused, unused = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072})
     assert run.ok and result["changed"] is True
     pending = result["pending"]
     if not pending:
         pytest.skip("the simulator applied the memory change live")
     assert "memory" in pending
-    run, again, _, writes = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072})
+    run, again, unused, writes = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072})
     assert run.ok and again["changed"] is False and writes == [] and "memory" in again["pending"]
-    run, applied, _, writes = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072,
+    run, applied, unused, writes = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072,
                                                           "apply_pending": "reboot"})
     assert run.ok and applied["changed"] is True and applied["pending"] == {}
     assert [w["path"].rsplit("/", 1)[-1] for w in writes] == ["reboot"]
@@ -145,24 +145,24 @@ def test_pending_reported_then_applied_with_reboot(sim, run_playbook):
 
 def test_absent_stops_only_with_force_stop(sim, run_playbook):
     sim.reset()
-    run, built, _, _ = run_one(run_playbook, sim, {"name": "gone1", "template": "debian-12", "state": "started"})
+    run, built, unused, unused = run_one(run_playbook, sim, {"name": "gone1", "template": "debian-12", "state": "started"})
     assert run.ok, run
-    run, result, _, writes = run_one(run_playbook, sim, {"name": "gone1", "state": "absent"})
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "gone1", "state": "absent"})
     assert not run.ok and "force_stop" in result["msg"] and writes == []
-    run, result, _, writes = run_one(run_playbook, sim, {"name": "gone1", "state": "absent", "force_stop": True})
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "gone1", "state": "absent", "force_stop": True})
     assert run.ok and result["changed"] is True and result["status"] == "absent"
     assert [w["method"] for w in writes] == ["POST", "DELETE"]
     assert sim.guest(built["vmid"]) is None
-    run, again, _, writes = run_one(run_playbook, sim, {"name": "gone1", "state": "absent"})
+    run, again, unused, writes = run_one(run_playbook, sim, {"name": "gone1", "state": "absent"})
     assert run.ok and again["changed"] is False and writes == []
 
 
 def test_rebuilt_keeps_identity(sim, run_playbook):
     sim.reset()
-    run, built, _, _ = run_one(run_playbook, sim, full_build(state="started"))
+    run, built, unused, unused = run_one(run_playbook, sim, full_build(state="started"))
     assert run.ok, run
     before = sim.guest(built["vmid"])
-    run, result, _, writes = run_one(run_playbook, sim, {"name": "web01", "template": "debian-12", "state": "rebuilt",
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "web01", "template": "debian-12", "state": "rebuilt",
                                                          "cipassword": SECRET})
     assert run.ok, run
     assert result["changed"] is True and result["vmid"] == built["vmid"] and result["node"] == built["node"]
@@ -172,31 +172,31 @@ def test_rebuilt_keeps_identity(sim, run_playbook):
         assert after.get(key) == before.get(key), key
     assert after["_status"] == "running"
     # present afterwards is a no-op: a rebuild happens only when asked for
-    run, again, _, writes = run_one(run_playbook, sim, {"name": "web01", "template": "debian-12", "state": "started"})
+    run, again, unused, writes = run_one(run_playbook, sim, {"name": "web01", "template": "debian-12", "state": "started"})
     assert run.ok and again["changed"] is False and writes == []
 
 
 def test_template_on_another_node(sim, run_playbook):
     sim.reset()
-    run, result, _, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9", "node": "pve1",
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9", "node": "pve1",
                                                          "state": "started"})
     assert run.ok, run
     clone = [w for w in writes if w["path"].endswith("/clone")][0]
     assert "/nodes/pve2/qemu/9002/clone" in clone["path"] and clone["params"]["target"] == "pve1"
     assert result["node"] == "pve1" and sim.guest(result["vmid"])["_node"] == "pve1"
-    run, again, _, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9", "state": "started"})
+    run, again, unused, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9", "state": "started"})
     assert run.ok and again["changed"] is False and writes == []
 
 
 def test_wait_false_returns_at_the_clone_step(sim, run_playbook):
     sim.reset()
     sim.fault(kind="task_duration", type="qmclone", seconds=60, count=1)
-    run, result, _, _ = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "wait": False,
+    run, result, unused, unused = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "wait": False,
                                                     "cores": 2})
     assert run.ok, run
     assert result["changed"] is True and result["step"] == "clone"
     assert [t["type"] for t in result["tasks"]] == ["qmclone"] and result["tasks"][0]["upid"].startswith("UPID:")
-    run, done, _, _ = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "cores": 2})
+    run, done, unused, unused = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "cores": 2})
     assert run.ok, run
     assert done["step"] == "done" and done["vmid"] == result["vmid"]
     assert int(sim.guest(result["vmid"])["cores"]) == 2
@@ -204,25 +204,25 @@ def test_wait_false_returns_at_the_clone_step(sim, run_playbook):
 
 def test_refused_shutdown_fails_with_log_and_hint(sim, run_playbook):
     sim.reset()
-    run, built, _, _ = run_one(run_playbook, sim, {"name": "shut1", "template": "debian-12", "state": "started"})
+    run, built, unused, unused = run_one(run_playbook, sim, {"name": "shut1", "template": "debian-12", "state": "started"})
     assert run.ok, run
     sim.fault(kind="task_fail", type="qmshutdown", message="VM quit/powerdown failed - got timeout", count=1)
-    run, result, _, writes = run_one(run_playbook, sim, {"name": "shut1", "state": "stopped", "shutdown_timeout": 5})
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "shut1", "state": "stopped", "shutdown_timeout": 5})
     assert not run.ok
     assert "got timeout" in result["msg"] and "force_stop" in result["msg"] and "last log lines" in result["msg"]
     assert result["step"] == "shutdown"
     assert [w["params"] for w in writes if w["path"].endswith("/shutdown")] == [{"timeout": 5, "forceStop": 0}]
-    run, result, _, writes = run_one(run_playbook, sim, {"name": "shut1", "state": "stopped", "force_stop": True})
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "shut1", "state": "stopped", "force_stop": True})
     assert run.ok and result["status"] == "stopped"
     assert [w["params"].get("forceStop") for w in writes if w["path"].endswith("/shutdown")] == [1]
 
 
 def test_rebuilt_and_absent_in_check_mode_send_nothing(sim, run_playbook):
     sim.reset()
-    run, built, _, _ = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": "started"})
+    run, built, unused, unused = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": "started"})
     assert run.ok, run
     for state in ("rebuilt", "absent", "restarted", "stopped"):
-        run, result, _, writes = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": state,
+        run, result, unused, writes = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": state,
                                                              "force_stop": True}, check=True)
         assert run.ok and result["changed"] is True and writes == [], (state, run)
     assert sim.guest(built["vmid"])["_status"] == "running"

@@ -32,7 +32,7 @@ def test_half_built_clone_done_config_not(sim, run_playbook):
     sim.reset()
     sim.fault(kind="status", method="PUT", path=r"/qemu/\d+/config$", status=500, count=1, message="injected failure")
     wanted = {"name": "half1", "template": "debian-12", "cores": 3, "memory": 1024, "state": "started"}
-    run, result, _ = run_one(run_playbook, sim, wanted)
+    run, result, unused = run_one(run_playbook, sim, wanted)
     assert not run.ok and "injected failure" in result["msg"]
     assert result["step"] == "configure" and result.get("vmid")
     run, result, writes = run_one(run_playbook, sim, wanted)
@@ -48,7 +48,7 @@ def test_failed_clone_fails_with_log_then_converges(sim, run_playbook):
     sim.reset()
     sim.fault(kind="task_fail", type="qmclone", message="clone failed: injected storage error", count=1)
     wanted = {"name": "cf1", "template": "debian-12", "cores": 2}
-    run, result, _ = run_one(run_playbook, sim, wanted)
+    run, result, unused = run_one(run_playbook, sim, wanted)
     assert not run.ok
     assert "injected storage error" in result["msg"] + " ".join(result.get("log_tail") or [])
     assert result["step"] == "clone"
@@ -62,7 +62,7 @@ def test_failed_clone_fails_with_log_then_converges(sim, run_playbook):
 def test_failed_clone_partial_guest_can_be_rebuilt_deleted_or_converged(sim, run_playbook, state):
     """A clone that died without cleaning up leaves a guest with lock: clone and no task: made here by hand."""
     sim.reset()
-    run, built, _ = run_one(run_playbook, sim, {"name": "cf2", "template": "debian-12", "cores": 2})
+    run, built, unused = run_one(run_playbook, sim, {"name": "cf2", "template": "debian-12", "cores": 2})
     assert run.ok, run
     sim.api("PUT", "/nodes/%s/qemu/%s/config" % (built["node"], built["vmid"]), lock="clone")
     run, result, writes = run_one(run_playbook, sim, {"name": "cf2", "template": "debian-12", "state": state,
@@ -106,7 +106,7 @@ def test_unknown_outcomes_end_correct(sim, run_playbook, fault):
 ])
 def test_unknown_outcomes_of_delete(sim, run_playbook, fault):
     sim.reset()
-    run, built, _ = run_one(run_playbook, sim, {"name": "del1", "template": "debian-12", "state": "started"})
+    run, built, unused = run_one(run_playbook, sim, {"name": "del1", "template": "debian-12", "state": "started"})
     assert run.ok, run
     sim.fault(**fault)
     run, result, writes = run_one(run_playbook, sim, {"name": "del1", "state": "absent", "force_stop": True})
@@ -117,10 +117,10 @@ def test_unknown_outcomes_of_delete(sim, run_playbook, fault):
 
 def test_config_lock_held_is_waited_out(sim, run_playbook):
     sim.reset()
-    run, built, _ = run_one(run_playbook, sim, {"name": "lock1", "template": "debian-12"})
+    run, built, unused = run_one(run_playbook, sim, {"name": "lock1", "template": "debian-12"})
     assert run.ok, run
     sim.fault(kind="hold_lock", vmid=built["vmid"], seconds=15)
-    run, result, _ = run_one(run_playbook, sim, {"name": "lock1", "cores": 4})
+    run, result, unused = run_one(run_playbook, sim, {"name": "lock1", "cores": 4})
     assert run.ok, run
     assert result["changed"] is True and int(sim.guest(built["vmid"])["cores"]) == 4
 
@@ -167,7 +167,7 @@ def test_bad_input_names_the_option(sim, run_playbook, options, option):
 
 def test_shrink_and_duplicate_name(sim, run_playbook):
     sim.reset()
-    run, built, _ = run_one(run_playbook, sim, {"name": "dup1", "template": "debian-12", "disk_size": "20G"})
+    run, built, unused = run_one(run_playbook, sim, {"name": "dup1", "template": "debian-12", "disk_size": "20G"})
     assert run.ok, run
     run, result, writes = run_one(run_playbook, sim, {"name": "dup1", "disk_size": "10G"})
     assert not run.ok and result["msg"].startswith("disk_size:") and "shrink" in result["msg"] and writes == []

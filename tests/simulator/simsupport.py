@@ -5,7 +5,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 import requests
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -2,7 +2,6 @@
 from urllib.parse import quote
 
 
-
 def backup(sim, vmid=9000, **extra):
     params = dict(vmid=str(vmid), storage="local", compress="zstd")
     params.update(extra)
@@ -33,7 +32,7 @@ def test_notes_protection_and_delete(sim):
 
 
 def test_names_never_collide_and_prune(sim):
-    for _ in range(4):
+    for unused in range(4):
         backup(sim, remove=0)
     names = [a["volid"] for a in archives(sim)]
     assert len(set(names)) == 4
@@ -46,7 +45,7 @@ def test_names_never_collide_and_prune(sim):
 
 
 def test_retention_applied_after_backup(sim):
-    for _ in range(3):
+    for unused in range(3):
         backup(sim, **{"prune-backups": "keep-last=2"})
     assert len(archives(sim)) == 2
 

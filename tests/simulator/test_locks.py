@@ -39,7 +39,7 @@ def test_parallel_clones_contend_on_template_lock(sim_logs):
 def _parallel_clones(sim):
     results, count = {}, 12
     sim.fault(kind="hold_lock", vmid=9000, seconds=8)      # all clones queue behind it, then take 1.5 s each
-    sessions = [requests.Session() for _ in range(count)]
+    sessions = [requests.Session() for unused in range(count)]
     for session in sessions:                                  # connect first: the clones then arrive together
         session.get(sim.url + "/version", headers={"Authorization": sim.token_header}, verify=sim.info["ca_cert"])
     barrier = threading.Barrier(count)

@@ -26,5 +26,5 @@ def test_request_logs_conform(sim_logs, tmp_path):
     for release, lines in by_release.items():
         log = tmp_path / ("accepted-%s.jsonl" % release)
         log.write_text("".join(lines))
-        result = subprocess.run([sys.executable, VALIDATE, "--pve", release, str(log)], capture_output=True, text=True)
+        result = subprocess.run([sys.executable, VALIDATE, "--pve", release, str(log)], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout[-3000:]
