@@ -91,7 +91,7 @@ def argument_spec():
         "firewall": {"type": "bool"},
         "ipconfig": {"type": "list", "elements": "raw"},
         "cipassword": {"type": "str", "no_log": True},
-        "password_update": {"type": "str", "default": "on_create", "choices": ["always", "on_create"]},
+        "password_update": {"type": "str", "default": "on_create", "choices": ["always", "on_create"], "no_log": False},
         "apply_pending": {"type": "str", "default": "none", "choices": ["none", "reboot"]},
         "shutdown_timeout": {"type": "int", "default": 120},
         "force_stop": {"type": "bool", "default": False},

@@ -31,8 +31,13 @@ def _cert(subject, issuer, public_key, signing_key, ca, extensions=()):
 def make_certificates(hosts=("127.0.0.1", "localhost")):
     """Returns (ca_pem, cert_pem, key_pem) as bytes."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    # Key identifiers on both certificates: Python 3.13 verifies strictly (VERIFY_X509_STRICT) and refuses a chain
+    # without them ("Missing Authority Key Identifier").
     ca_cert = _cert(_name("PVE Simulator CA"), _name("PVE Simulator CA"), ca_key.public_key(), ca_key, True,
-                    [(x509.KeyUsage(False, False, False, False, False, True, True, False, False), True)])
+                    [(x509.KeyUsage(False, False, False, False, False, True, True, False, False), True),
+                     (ca_ski, False),
+                     (x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), False)])
     key = ec.generate_private_key(ec.SECP256R1())
     alt = []
     for host in hosts:
@@ -42,7 +47,10 @@ def make_certificates(hosts=("127.0.0.1", "localhost")):
             alt.append(x509.DNSName(host))
     cert = _cert(_name(hosts[0]), ca_cert.subject, key.public_key(), ca_key, False,
                  [(x509.SubjectAlternativeName(alt), False),
-                  (x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), False)])
+                  (x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), False),
+                  (x509.KeyUsage(True, False, False, False, False, False, False, False, False), True),
+                  (x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False),
+                  (x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), False)])
     pem = serialization.Encoding.PEM
     key_pem = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return ca_cert.public_bytes(pem), cert.public_bytes(pem), key_pem
