@@ -31,12 +31,13 @@ def _guest(entry):
         "template": bool(int(entry.get("template") or 0)),
         "lock": entry.get("lock") or None,
         "tags": split_tags(entry.get("tags")),
+        "pool": entry.get("pool") or None,
     }
 
 
 def list_guests(client, deadline=None):
     """Every guest of the cluster from /cluster/resources?type=vm: vmid, name, node, type (qemu|lxc), status,
-    template (bool), lock (None when unlocked) and tags (list)."""
+    template (bool), lock (None when unlocked), tags (list) and pool (None when in no resource pool)."""
     entries = client.get("/cluster/resources", params={"type": "vm"}, deadline=deadline) or []
     return [_guest(entry) for entry in entries if entry.get("vmid") is not None]
 

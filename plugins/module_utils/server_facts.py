@@ -26,14 +26,15 @@ MASK = qc.CIPASSWORD_MASK
 
 # --- selecting guests ---------------------------------------------------------------------------------------------
 
-def select_guests(guests, vmids=None, names=None, tags=None, nodes=None):
+def select_guests(guests, vmids=None, names=None, tags=None, nodes=None, pools=None):
     """The QEMU guests of ``/cluster/resources`` matching every filter given, sorted by vmid.
 
-    ``vmids``/``names``/``nodes``: any of them matches; ``tags``: the guest carries all of them.
+    ``vmids``/``names``/``nodes``/``pools``: any of them matches; ``tags``: the guest carries all of them.
     """
     vmids = set(int(v) for v in vmids or [])
     names = set(names or [])
     nodes = set(nodes or [])
+    pools = set(pools or [])
     want_tags = set(qc.parse_tags(tags or [], option="tags"))
     found = []
     for guest in guests:
@@ -44,6 +45,8 @@ def select_guests(guests, vmids=None, names=None, tags=None, nodes=None):
         if names and guest.get("name") not in names:
             continue
         if nodes and guest.get("node") not in nodes:
+            continue
+        if pools and guest.get("pool") not in pools:
             continue
         if want_tags and not want_tags.issubset(_guest_tags(guest.get("tags"))):
             continue
@@ -255,6 +258,7 @@ def summary_view(resource):
         "lock": resource.get("lock") or None,
         "template": bool(qc.parse_bool(resource.get("template") or 0)),
         "tags": sorted(_guest_tags(resource.get("tags") or "")),
+        "pool": resource.get("pool") or None,
         "uptime": int(resource.get("uptime") or 0),
         "cpus": resource.get("maxcpu"),
         "memory_bytes": resource.get("maxmem"),
@@ -312,10 +316,11 @@ def resources_view(config):
 
 # --- reading ---------------------------------------------------------------------------------------------------------
 
-def gather_servers(client, vmids=None, names=None, tags=None, nodes=None, details=True, agent=True, deadline=None):
+def gather_servers(client, vmids=None, names=None, tags=None, nodes=None, pools=None, details=True, agent=True,
+                   deadline=None):
     """Every matching guest's view: one cluster listing, then per guest status + pending (+ agent when running)."""
     guests = client.get("/cluster/resources", params={"type": "vm"}, deadline=deadline) or []
-    selected = select_guests(guests, vmids=vmids, names=names, tags=tags, nodes=nodes)
+    selected = select_guests(guests, vmids=vmids, names=names, tags=tags, nodes=nodes, pools=pools)
     if not details:
         return [summary_view(guest) for guest in selected]
     return [read_server(client, guest, agent=agent, deadline=deadline) for guest in selected]

@@ -13,7 +13,7 @@ module: jotun_server_info
 short_description: Read servers (QEMU guests) anywhere in a Proxmox VE cluster
 version_added: 0.1.0
 description:
-  - Finds servers by O(vmid), O(name), O(tags), O(node), or lists them all, without having to know their node.
+  - Finds servers by O(vmid), O(name), O(tags), O(node), O(pool), or lists them all, without having to know their node.
   - For each server returns its state, resources, disks with sizes in bytes, network devices, cloud-init settings
     (the password masked), IP addresses (from C(ipconfigN) and, when it answers, from the guest agent), pending
     changes and uptime.
@@ -46,10 +46,14 @@ options:
     description: Servers on these nodes.
     type: list
     elements: str
+  pool:
+    description: Servers in these resource pools.
+    type: list
+    elements: str
   details:
     description:
       - With V(false), return only what the cluster's resource list says (vmid, name, node, status, lock, template,
-        tags, uptime, cpus, memory_bytes), at the cost of one request for any number of servers.
+        tags, pool, uptime, cpus, memory_bytes), at the cost of one request for any number of servers.
       - With V(true), read each server's status, configuration and pending changes as well (two or three requests
         per server).
     type: bool
@@ -77,6 +81,11 @@ EXAMPLES = r"""
 - name: All production web servers
   jotunheim.proxmox.jotun_server_info:
     tags: [prod, web]
+
+- name: Every server of the customers pool, without details
+  jotunheim.proxmox.jotun_server_info:
+    pool: [customers]
+    details: false
 
 - name: A quick listing of the whole fleet (one request)
   jotunheim.proxmox.jotun_server_info:
@@ -115,6 +124,9 @@ servers:
       description: Its tags, sorted.
       type: list
       elements: str
+    pool:
+      description: The resource pool it belongs to, null when none.
+      type: str
     uptime:
       description: Seconds since it started; 0 when stopped.
       type: int
@@ -207,7 +219,8 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_facts imp
 def run(module):
     params = module.params
     servers = gather_servers(module.client, vmids=params["vmid"], names=params["name"], tags=params["tags"],
-                             nodes=params["node"], details=params["details"], agent=params["agent"])
+                             nodes=params["node"], pools=params["pool"], details=params["details"],
+                             agent=params["agent"])
     return {"changed": False, "servers": servers}
 
 
@@ -218,6 +231,7 @@ def main():
             name=dict(type="list", elements="str"),
             tags=dict(type="list", elements="str"),
             node=dict(type="list", elements="str"),
+            pool=dict(type="list", elements="str"),
             details=dict(type="bool", default=True),
             agent=dict(type="bool", default=True),
         ),

@@ -50,6 +50,9 @@ def _plan(call, node, st):
     vmids = [int(v) for v in gc.split_list(call.params.get("vmid"))]
     if call.params.get("all"):
         vmids = sorted(g.vmid for g in call.state.guests.values() if g.node == node)
+    elif call.params.get("pool"):
+        call.state.check_pool(call.params["pool"])
+        vmids = sorted(g.vmid for g in call.state.guests.values() if g.node == node and g.pool == call.params["pool"])
     if not vmids:
         raise param_error({"vmid": "property is missing and it is not optional"})
     local = [call.state.guests[v] for v in vmids if v in call.state.guests and call.state.guests[v].node == node]

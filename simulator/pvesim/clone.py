@@ -22,6 +22,7 @@ def _checks(call, src, newid, full, target):
         raise fail("can't clone VM to node '%s' (VM uses local storage)" % target)
     if src.lock:
         raise fail("VM is locked (%s)" % src.lock)
+    state.check_pool(call.params.get("pool"))
 
 
 def _plan_disks(call, src, full, target):
@@ -116,6 +117,8 @@ def clone(call):
 
     def on_ok():
         guest.config.pop("lock", None)
+        if call.params.get("pool"):
+            guest.pool = call.params["pool"]
 
     def on_fail(_msg):
         for volume in created:

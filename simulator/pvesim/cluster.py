@@ -73,6 +73,8 @@ def guest_resource(state, guest):
         out["lock"] = config["lock"]
     if config.get("tags"):
         out["tags"] = config["tags"]
+    if guest.pool:
+        out["pool"] = guest.pool
     return out
 
 
@@ -84,6 +86,8 @@ def resources(call):
     if kind in (None, "node"):
         for n in nodes(call):
             out.append(dict(n))
+    if kind is None:
+        out += [{"id": "/pool/%s" % p, "type": "pool", "pool": p} for p in sorted(call.state.pools)]
     if kind in (None, "storage"):
         for st in call.state.storages.values():
             used = st.used()

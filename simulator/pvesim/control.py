@@ -36,7 +36,7 @@ def dump_state(sim):
         sim.tasks.tick()
         state = sim.state
         guests = [{"vmid": g.vmid, "node": g.node, "status": g.status, "qmpstatus": g.qmpstatus, "lock": g.lock,
-                   "template": g.template, "config": dict(g.config), "digest": guest_digest(g),
+                   "template": g.template, "pool": g.pool, "config": dict(g.config), "digest": guest_digest(g),
                    "pending": pending_view(g) if g.pending or g.pending_delete else []}
                   for g in sorted(state.guests.values(), key=lambda g: g.vmid)]
         volumes = [{"node": st.node, "storage": st.name, "volid": v.volid, "size": v.size, "vmid": v.vmid,
@@ -46,7 +46,7 @@ def dump_state(sim):
         tasks = [dict(t.entry(), status=t.status, exitstatus=t.exitstatus) for t in sim.tasks.tasks.values()]
         return {"release": "%d.%d" % sim.release, "speed": sim.clock.speed, "guests": guests,
                 "archives": [v for v in volumes if v["content"] == "backup"], "volumes": volumes,
-                "storages": storages, "tasks": tasks, "faults": sim.faults.listing()}
+                "storages": storages, "pools": dict(state.pools), "tasks": tasks, "faults": sim.faults.listing()}
 
 
 def handle(sim, method, raw_path, body):

@@ -8,6 +8,7 @@ DNS_NAME = re.compile(r"(%s\.)*%s" % (DNS_LABEL, DNS_LABEL))
 TAG = re.compile(r"[a-z0-9_][a-z0-9_\-+.]*", re.I)
 ID = re.compile(r"[a-z][a-z0-9\-_.]*[a-z0-9]", re.I)
 SSH_KEY = re.compile(r"(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-\S+)\s+[A-Za-z0-9+/=]+(\s.*)?")
+POOL_ID = re.compile(r"[A-Za-z0-9.\-_]+")
 MAC = re.compile(r"[0-9a-f]{2}(:[0-9a-f]{2}){5}", re.I)
 
 
@@ -90,6 +91,10 @@ def storage_id(text):
     return None if ID.fullmatch(text) else "invalid format - storage ID '%s' contains illegal characters" % text
 
 
+def pool_id(text):
+    return None if POOL_ID.fullmatch(text) else "invalid format - invalid pool ID '%s'" % text
+
+
 def node_name(text):
     return None if re.fullmatch(DNS_LABEL, text) else "invalid format - value does not look like a valid node name"
 
@@ -120,5 +125,6 @@ NAMED_FORMATS = {
     "dns-name": dns_name, "pve-tag-list": tag_list, "address-list": address_list,
     "urlencoded-sshkeys": urlencoded_sshkeys, "pve-qm-ipconfig": ipconfig, "pve-vmid-list": vmid_list,
     "pve-configid-list": configid_list, "pve-configid": config_id, "pve-storage-id": storage_id, "pve-node": node_name,
+    "pve-poolid": pool_id,
     "mac-addr": mac_addr, "disk-size": disk_size, "pve-qm-boot": boot_order,
 }

@@ -178,6 +178,7 @@ def destroy(call):
         for volume in volumes:
             state.free_volume(guest.node, volume)
         state.guests.pop(guest.vmid, None)
+        guest.pool = None                  # PVE drops the vmid from its pool with the rest of its access config
 
     size = sum(v.size for v in (state.find_volume(guest.node, x) for x in volumes) if v)
     return call.start_task("qmdestroy", guest.vmid, 1.0 + size / (50.0 * GIB), script, on_ok=on_ok, error=error)

@@ -103,6 +103,7 @@ class Guest:
         self.status, self.qmpstatus, self.started = "stopped", "stopped", None
         self.ci_generated = {}
         self.snapshots = {}
+        self.pool = None              # the resource pool it belongs to (PVE keeps membership in user.cfg)
 
     @property
     def config(self):

@@ -82,6 +82,7 @@ def restore(call):
     if archive is None or archive.content != "backup":
         raise fail("volume '%s' does not exist" % call.params["archive"])
     existing = _check_target(call, vmid, node)
+    state.check_pool(call.params.get("pool"))
     state.config_lock(vmid)
     config, maps = _parse_archive_config(archive.config, call.sim.release)
     guest = existing or Guest(vmid, node, {"lock": "create"})
@@ -105,6 +106,8 @@ def restore(call):
         for volid in old_volumes:
             state.free_volume(node, volid)
         guest.config, guest.pending, guest.pending_delete = config, {}, []
+        if call.params.get("pool"):
+            guest.pool = call.params["pool"]
         if call.params.get("start"):
             guest.status, guest.qmpstatus, guest.started = "running", "running", call.clock.now()
 
@@ -130,6 +133,7 @@ def create(call):
     state.check_node(node)
     if vmid in state.guests:
         raise fail("unable to create VM %d - config file already exists" % vmid)
+    state.check_pool(call.params.get("pool"))
     state.config_lock(vmid)
     guest = Guest(vmid, node, {})
     params = {k: v for k, v in call.params.items() if k not in CREATE_KEYS_SKIPPED}
@@ -147,6 +151,7 @@ def create(call):
 
     def on_ok():
         guest.config.pop("lock", None)
+        guest.pool = call.params.get("pool")
         if call.params.get("start"):
             guest.status, guest.qmpstatus, guest.started = "running", "running", call.clock.now()
 

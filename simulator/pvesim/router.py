@@ -1,7 +1,7 @@
 """The route table: method + path template -> handler and the privilege it needs."""
 import re
 
-from . import backups, clone, cluster, guests, power, resize, snapshots, storage, tasksapi
+from . import backups, clone, cluster, guests, pools, power, resize, snapshots, storage, tasksapi
 
 VMS = "/vms/{vmid}"
 ROUTES = [
@@ -13,6 +13,8 @@ ROUTES = [
     ("GET", "/cluster/resources", cluster.resources, None),
     ("GET", "/cluster/nextid", cluster.nextid, None),
     ("GET", "/storage", cluster.storage_index, None),
+    ("GET", "/pools", pools.pool_list, None),
+    ("GET", "/pools/{poolid}", pools.pool_get, None),
     ("GET", "/nodes/{node}/tasks", tasksapi.task_list, None),
     ("GET", "/nodes/{node}/tasks/{upid}", tasksapi.task_index, None),
     ("DELETE", "/nodes/{node}/tasks/{upid}", tasksapi.task_stop, ("/nodes/{node}", "Sys.Modify")),

@@ -51,6 +51,7 @@ def DK(spec):
 
 NODE = S(fmt="pve-node", req=True)
 STORAGE = S(fmt="pve-storage-id", req=True)
+POOLID = S(fmt="pve-poolid")
 DISK_SIZE = r"\+?\d+(\.\d+)?[KMGT]?"
 MACHINE = (r"(pc|pc(-i440fx)?-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?|q35|pc-q35-\d+(\.\d+)+(\+pve\d+)?(\.pxe)?"
            r"|virt(?:-\d+(\.\d+)+)?(\+pve\d+)?)")
@@ -177,7 +178,7 @@ def guest_create(rel):
     opts = guest_options(rel)
     opts.update({"node": NODE, "vmid": vmid(rel), "archive": S(255), "storage": S(fmt="pve-storage-id"),
                  "force": dict(B(), requires="archive"), "unique": dict(B(), requires="archive"), "start": B(),
-                 "pool": S(), "bwlimit": I(0), "live-restore": B() if rel >= (9, 0) else dict(B(), requires="archive")})
+                 "pool": POOLID, "bwlimit": I(0), "live-restore": B() if rel >= (9, 0) else dict(B(), requires="archive")})
     if rel >= (8, 4):
         opts["import-working-storage"] = S(fmt="pve-storage-id")
     if rel >= (9, 0):
@@ -213,6 +214,13 @@ def _power(rel, action):
     if rel >= (9, 0) and action == "start":
         extra.update({"nets-host-mtu": S(pattern=r"net\d+=\d+(,net\d+=\d+)*"), "with-conntrack-state": B()})
     return _vm(rel, **extra)
+
+
+def _pools(rel):
+    """GET /pools takes no parameters before 8.1; from then on ?poolid= (and type) read one pool."""
+    if rel < (8, 4):
+        return {}
+    return {"poolid": POOLID, "type": dict(E("qemu", "lxc", "storage"), requires="poolid")}
 
 
 def _vzdump(rel):
@@ -261,6 +269,8 @@ TABLE = {
     ("GET", "/cluster/resources"): lambda r: {"type": E("vm", "storage", "node", "sdn")},
     ("GET", "/cluster/nextid"): lambda r: {"vmid": vmid(r, req=False)},
     ("GET", "/storage"): lambda r: {"type": S()},
+    ("GET", "/pools"): _pools,
+    ("GET", "/pools/{poolid}"): lambda r: {"poolid": dict(POOLID, optional=False), "type": E("qemu", "lxc", "storage")},
     ("GET", "/nodes/{node}/tasks"): _tasks,
     ("GET", "/nodes/{node}/tasks/{upid}"): lambda r: UPID,
     ("DELETE", "/nodes/{node}/tasks/{upid}"): lambda r: UPID,
@@ -289,7 +299,7 @@ TABLE = {
     ("PUT", "/nodes/{node}/qemu/{vmid}/cloudinit"): _vm,
     ("POST", "/nodes/{node}/qemu/{vmid}/clone"): lambda r: _vm(r, newid=vmid(r), name=S(fmt="dns-name"),
                                                                description=S(), full=B(),
-                                                               format=E("raw", "qcow2", "vmdk"), pool=S(),
+                                                               format=E("raw", "qcow2", "vmdk"), pool=POOLID,
                                                                snapname=S(40), storage=S(fmt="pve-storage-id"),
                                                                target=S(fmt="pve-node"), bwlimit=I(0)),
     ("GET", "/nodes/{node}/qemu/{vmid}/status"): _vm,

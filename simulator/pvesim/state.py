@@ -8,6 +8,7 @@ from .errors import fail
 from .model import GIB, MIB, Guest, Node, Storage, Volume, format_size
 
 CLUSTER_NAME = "jotunheim"
+SEED_POOLS = {"customers": "Customer servers", "internal": "Our own infrastructure"}   # poolid -> comment
 LOCK_TIMEOUT = 10.0          # simulated seconds a config-file lock is waited for
 SEED_TEMPLATES = (           # vmid, node, name, disk size, memory
     (9000, "pve1", "debian-12", 2 * GIB, 2048),
@@ -56,6 +57,7 @@ class State:
                 self.storages[(node, "local-lvm")] = Storage(node, "local-lvm", "lvmthin", ["images", "rootdir"],
                                                              200 * GIB, 0)
             self.guests = {}
+            self.pools = dict(SEED_POOLS)
             self.lock_until = {}
             for vmid, node, name, size, memory in SEED_TEMPLATES:
                 self._seed_template(vmid, node, name, size, memory)
@@ -117,6 +119,11 @@ class State:
         if node not in self.nodes:
             raise fail("hostname lookup '%s' failed - failed to get address info for: %s: "
                        "Name or service not known" % (node, node))
+
+    def check_pool(self, poolid):
+        """PVE checks a pool named in create/clone/restore before it starts the worker."""
+        if poolid is not None and poolid not in self.pools:
+            raise fail("pool '%s' does not exist" % poolid)
 
     def next_vmid(self):
         vmid = 100

@@ -147,3 +147,28 @@ def test_backup_policy_role_all_at_once_then_rotation(sim, run_playbook, db):
     assert sorted(report[0]["pruned"]) == sorted(before)
     deletes = [w for w in sim.writes(mark) if w["method"] == "DELETE" and "/content/" in w["path"]]
     assert len(deletes) == len(before)
+
+
+def test_backup_policy_role_selects_by_pool(sim, run_playbook, db):
+    """Servers built into pools (jotun_server pool:); the role backs up a pool's servers plus the ones named."""
+    built = run_playbook([{"name": "build %s" % name, "jotunheim.proxmox.jotun_server": {
+        "name": name, "template": "debian-12", "memory": 512, "pool": pool}}
+        for name, pool in (("shop1", "customers"), ("shop2", "customers"), ("vpn1", "internal"))])
+    assert built.ok, built
+    guests = dict((name, guest_named(sim, name)) for name in ("shop1", "shop2", "vpn1"))
+    assert [guests[n]["pool"] for n in ("shop1", "shop2", "vpn1")] == ["customers", "customers", "internal"]
+    assert guest_named(sim, "db7")["pool"] is None
+    mark = sim.mark()
+    run = run_playbook([{"name": "policy", "ansible.builtin.include_role": {"name": "jotunheim.proxmox.backup_policy"},
+                         "vars": {"backup_policy_pools": ["customers"], "backup_policy_names": ["db7"],
+                                  "backup_policy_max_age": ""}}])
+    assert run.ok, run
+    report = task_named(run, "Publish the report")["result"]["ansible_facts"]["backup_policy_report"]
+    expected = sorted([guests["shop1"]["vmid"], guests["shop2"]["vmid"], db["vmid"]])
+    assert [r["vmid"] for r in report] == expected and all(r["new"] for r in report)
+    vzdump = [w for w in sim.writes(mark) if w["path"].endswith("/vzdump")]
+    assert sorted(int(w["params"]["vmid"]) for w in vzdump) == expected
+    assert archives_of(sim, guests["vpn1"]["vmid"]) == []
+    for name in ("shop1", "shop2"):
+        assert [a["volid"] for a in archives_of(sim, guests[name]["vmid"])] == \
+            [r["volid"] for r in report if r["name"] == name]

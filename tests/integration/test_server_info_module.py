@@ -157,3 +157,31 @@ def test_bad_tag_fails_naming_the_option(fleet, run_playbook):
     run = run_playbook([info("bad", tags=["-nope"])])
     assert not run.ok
     assert "tags" in run.task("bad")["msg"] and "Traceback" not in run.stdout
+
+
+def test_pool_of_servers_cloned_into_pools(fleet, run_playbook):
+    """jotun_server's pool option puts new servers in a pool; jotun_server_info shows and filters on it."""
+    build = [{"name": "build %s" % name, "jotunheim.proxmox.jotun_server": {
+        "name": name, "vmid": vmid, "template": "debian-12", "node": "pve1", "pool": pool}}
+        for name, vmid, pool in (("shop1", 160, "customers"), ("shop2", 161, "customers"), ("vpn1", 162, "internal"))]
+    mark = fleet.mark()
+    try:
+        run = run_playbook(build + [info("customers", pool=["customers"], details=False),
+                                    info("both", pool=["customers", "internal"]),
+                                    info("customers on pve2", pool="customers", node="pve2"),
+                                    info("shop1", name="shop1", details=False)])
+        assert run.ok, run
+        clones = [e for e in fleet.requests(mark, method="POST") if e["path"].endswith("/clone")]
+        assert [(str(e["params"]["newid"]), e["params"]["pool"]) for e in clones] == [
+            ("160", "customers"), ("161", "customers"), ("162", "internal")]
+        resources = dict((r["vmid"], r.get("pool")) for r in fleet.api("GET", "/cluster/resources", type="vm"))
+        assert [resources[v] for v in (160, 161, 162, 150)] == ["customers", "customers", "internal", None]
+        assert vmids(run, "customers") == [160, 161]
+        assert vmids(run, "both") == [160, 161, 162]
+        assert [s["pool"] for s in run.task("both")["servers"]] == ["customers", "customers", "internal"]
+        assert vmids(run, "customers on pve2") == []
+        assert run.task("shop1")["servers"][0]["pool"] == "customers"
+    finally:
+        for vmid in (160, 161, 162):
+            if fleet.guest(vmid) is not None:
+                fleet.wait_task(fleet.api("DELETE", "/nodes/pve1/qemu/%d" % vmid))

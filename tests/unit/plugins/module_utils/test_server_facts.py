@@ -77,6 +77,13 @@ def test_select_guests(filters, expected):
     assert [g["vmid"] for g in sf.select_guests(RESOURCES, **filters)] == expected
 
 
+def test_select_guests_by_pool_and_pool_in_summary():
+    guests = [dict(RESOURCES[1], pool="customers"), dict(RESOURCES[2], pool="internal"), RESOURCES[3]]
+    assert [g["vmid"] for g in sf.select_guests(guests, pools=["customers"])] == [101]
+    assert [g["vmid"] for g in sf.select_guests(guests, pools=["customers", "internal"], nodes=["pve2"])] == [102]
+    assert [sf.summary_view(g)["pool"] for g in guests] == ["customers", "internal", None]
+
+
 def test_select_guests_rejects_bad_tag():
     with pytest.raises(InputError) as err:
         sf.select_guests(RESOURCES, tags=["-bad"])
