@@ -81,7 +81,7 @@ def test_check_mode_sends_no_write_and_predicts(sim, run_playbook):
     run, built, unused, unused = run_one(run_playbook, sim, full_build(state="present"))
     assert run.ok, run
     run, checked, unused, writes = run_one(run_playbook, sim, full_build(state="stopped", cores=4, memory=4096),
-                                      check=True, diff=True)
+                                           check=True, diff=True)
     assert run.ok, run
     assert checked["changed"] is True and writes == []
     assert checked["diff"]["before"]["cores"] == 2 and checked["diff"]["after"]["cores"] == 4
@@ -93,7 +93,7 @@ def test_diff_masks_secrets_and_shows_changes(sim, run_playbook):
     run, built, unused, unused = run_one(run_playbook, sim, full_build())
     assert run.ok, run
     run, result, unused, writes = run_one(run_playbook, sim, full_build(memory=3072, tags=["web"], cipassword="n3w-" + SECRET,
-                                                                   password_update="always"), diff=True)
+                                          password_update="always"), diff=True)
     assert run.ok, run
     assert result["changed"] is True
     assert result["diff"]["before"]["memory"] == 2048 and result["diff"]["after"]["memory"] == 3072
@@ -138,7 +138,7 @@ def test_pending_reported_then_applied_with_reboot(sim, run_playbook):
     run, again, unused, writes = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072})
     assert run.ok and again["changed"] is False and writes == [] and "memory" in again["pending"]
     run, applied, unused, writes = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072,
-                                                          "apply_pending": "reboot"})
+                                           "apply_pending": "reboot"})
     assert run.ok and applied["changed"] is True and applied["pending"] == {}
     assert [w["path"].rsplit("/", 1)[-1] for w in writes] == ["reboot"]
 
@@ -163,7 +163,7 @@ def test_rebuilt_keeps_identity(sim, run_playbook):
     assert run.ok, run
     before = sim.guest(built["vmid"])
     run, result, unused, writes = run_one(run_playbook, sim, {"name": "web01", "template": "debian-12", "state": "rebuilt",
-                                                         "cipassword": SECRET})
+                                          "cipassword": SECRET})
     assert run.ok, run
     assert result["changed"] is True and result["vmid"] == built["vmid"] and result["node"] == built["node"]
     assert any(w["method"] == "DELETE" for w in writes) and any(w["path"].endswith("/clone") for w in writes)
@@ -179,7 +179,7 @@ def test_rebuilt_keeps_identity(sim, run_playbook):
 def test_template_on_another_node(sim, run_playbook):
     sim.reset()
     run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9", "node": "pve1",
-                                                         "state": "started"})
+                                          "state": "started"})
     assert run.ok, run
     clone = [w for w in writes if w["path"].endswith("/clone")][0]
     assert "/nodes/pve2/qemu/9002/clone" in clone["path"] and clone["params"]["target"] == "pve1"
@@ -192,7 +192,7 @@ def test_wait_false_returns_at_the_clone_step(sim, run_playbook):
     sim.reset()
     sim.fault(kind="task_duration", type="qmclone", seconds=60, count=1)
     run, result, unused, unused = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "wait": False,
-                                                    "cores": 2})
+                                          "cores": 2})
     assert run.ok, run
     assert result["changed"] is True and result["step"] == "clone"
     assert [t["type"] for t in result["tasks"]] == ["qmclone"] and result["tasks"][0]["upid"].startswith("UPID:")
@@ -223,6 +223,6 @@ def test_rebuilt_and_absent_in_check_mode_send_nothing(sim, run_playbook):
     assert run.ok, run
     for state in ("rebuilt", "absent", "restarted", "stopped"):
         run, result, unused, writes = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": state,
-                                                             "force_stop": True}, check=True)
+                                              "force_stop": True}, check=True)
         assert run.ok and result["changed"] is True and writes == [], (state, run)
     assert sim.guest(built["vmid"])["_status"] == "running"
