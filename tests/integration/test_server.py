@@ -78,7 +78,7 @@ def test_check_mode_sends_no_write_and_predicts(sim, run_playbook):
     assert not [g for g in sim.state()["guests"] if g.get("name") == "web01"]
     assert_no_secret(run, result)
 
-    run, built, unused, unused = run_one(run_playbook, sim, full_build(state="present"))
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, full_build(state="present"))
     assert run.ok, run
     run, checked, unused, writes = run_one(run_playbook, sim, full_build(state="stopped", cores=4, memory=4096),
                                            check=True, diff=True)
@@ -90,7 +90,7 @@ def test_check_mode_sends_no_write_and_predicts(sim, run_playbook):
 
 def test_diff_masks_secrets_and_shows_changes(sim, run_playbook):
     sim.reset()
-    run, built, unused, unused = run_one(run_playbook, sim, full_build())
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, full_build())
     assert run.ok, run
     run, result, unused, writes = run_one(run_playbook, sim, full_build(memory=3072, tags=["web"], cipassword="n3w-" + SECRET,
                                           password_update="always"), diff=True)
@@ -108,7 +108,7 @@ def test_diff_masks_secrets_and_shows_changes(sim, run_playbook):
 
 def test_stop_start_restart_present(sim, run_playbook):
     sim.reset()
-    run, built, unused, unused = run_one(run_playbook, sim, {"name": "pw1", "template": "ubuntu-24.04", "state": "started"})
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "pw1", "template": "ubuntu-24.04", "state": "started"})
     assert run.ok, run
     for state, status in (("stopped", "stopped"), ("started", "running")):
         run, result, unused, writes = run_one(run_playbook, sim, {"name": "pw1", "state": state})
@@ -127,9 +127,9 @@ def test_stop_start_restart_present(sim, run_playbook):
 
 def test_pending_reported_then_applied_with_reboot(sim, run_playbook):
     sim.reset()
-    run, built, unused, unused = run_one(run_playbook, sim, {"name": "pend1", "template": "debian-12", "state": "started"})
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "pend1", "template": "debian-12", "state": "started"})
     assert run.ok, run
-    run, result, unused, unused = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072})
+    run, result, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "pend1", "state": "started", "memory": 3072})
     assert run.ok and result["changed"] is True
     pending = result["pending"]
     if not pending:
@@ -145,7 +145,7 @@ def test_pending_reported_then_applied_with_reboot(sim, run_playbook):
 
 def test_absent_stops_only_with_force_stop(sim, run_playbook):
     sim.reset()
-    run, built, unused, unused = run_one(run_playbook, sim, {"name": "gone1", "template": "debian-12", "state": "started"})
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "gone1", "template": "debian-12", "state": "started"})
     assert run.ok, run
     run, result, unused, writes = run_one(run_playbook, sim, {"name": "gone1", "state": "absent"})
     assert not run.ok and "force_stop" in result["msg"] and writes == []
@@ -159,7 +159,7 @@ def test_absent_stops_only_with_force_stop(sim, run_playbook):
 
 def test_rebuilt_keeps_identity(sim, run_playbook):
     sim.reset()
-    run, built, unused, unused = run_one(run_playbook, sim, full_build(state="started"))
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, full_build(state="started"))
     assert run.ok, run
     before = sim.guest(built["vmid"])
     run, result, unused, writes = run_one(run_playbook, sim, {"name": "web01", "template": "debian-12", "state": "rebuilt",
@@ -191,12 +191,11 @@ def test_template_on_another_node(sim, run_playbook):
 def test_wait_false_returns_at_the_clone_step(sim, run_playbook):
     sim.reset()
     sim.fault(kind="task_duration", type="qmclone", seconds=60, count=1)
-    run, result, unused, unused = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "wait": False,
-                                          "cores": 2})
+    run, result, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "wait": False, "cores": 2})
     assert run.ok, run
     assert result["changed"] is True and result["step"] == "clone"
     assert [t["type"] for t in result["tasks"]] == ["qmclone"] and result["tasks"][0]["upid"].startswith("UPID:")
-    run, done, unused, unused = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "cores": 2})
+    run, done, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "slow1", "template": "debian-12", "cores": 2})
     assert run.ok, run
     assert done["step"] == "done" and done["vmid"] == result["vmid"]
     assert int(sim.guest(result["vmid"])["cores"]) == 2
@@ -204,7 +203,7 @@ def test_wait_false_returns_at_the_clone_step(sim, run_playbook):
 
 def test_refused_shutdown_fails_with_log_and_hint(sim, run_playbook):
     sim.reset()
-    run, built, unused, unused = run_one(run_playbook, sim, {"name": "shut1", "template": "debian-12", "state": "started"})
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "shut1", "template": "debian-12", "state": "started"})
     assert run.ok, run
     sim.fault(kind="task_fail", type="qmshutdown", message="VM quit/powerdown failed - got timeout", count=1)
     run, result, unused, writes = run_one(run_playbook, sim, {"name": "shut1", "state": "stopped", "shutdown_timeout": 5})
@@ -219,7 +218,7 @@ def test_refused_shutdown_fails_with_log_and_hint(sim, run_playbook):
 
 def test_rebuilt_and_absent_in_check_mode_send_nothing(sim, run_playbook):
     sim.reset()
-    run, built, unused, unused = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": "started"})
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": "started"})
     assert run.ok, run
     for state in ("rebuilt", "absent", "restarted", "stopped"):
         run, result, unused, writes = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": state,
