@@ -4,7 +4,8 @@
 #      simulator over HTTPS), then the check of every request those tests sent against the official API schema;
 #   2. ansible-test sanity on the collection (no ignore files);
 #   3. ansible-lint (production profile) on roles and playbooks, and molecule for each role;
-#   4. the same sanity and unit tests under Python 3.13 with the newest ansible-core, where Python 3.13 exists.
+#   4. the unit and integration tests with the oldest supported ansible-core (2.17);
+#   5. the same sanity and tests under Python 3.13 with the newest ansible-core, where Python 3.13 exists.
 # Exits non-zero when any step fails; every step runs, and a summary names the failures.
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,6 +33,7 @@ fi
 if ls roles/*/molecule/default/molecule.yml >/dev/null 2>&1; then
   step "molecule" ./scripts/molecule.sh
 fi
+step "ansible-core 2.17 (oldest supported): unit and integration tests" ./scripts/oldest_core.sh
 if [ -x "$(./scripts/python313.sh --which 2>/dev/null)" ]; then
   step "Python 3.13, newest ansible-core: sanity, unit and integration tests" ./scripts/python313.sh
 fi

@@ -16,6 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import disks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed, UNKNOWN
@@ -69,6 +70,7 @@ class ServerRun(object):
         self.pending = None
         self.created = False
         self.keep = {}          # settings carried over by a rebuild
+        self.kept_pool = None   # the pool a rebuilt (or re-built half-built) server goes back into
         self.was_running = False
         self.all_guests = None
 
@@ -97,6 +99,7 @@ class ServerRun(object):
         if self.guest is None:      # check mode: nothing to configure against
             return
         self.ensure_config()
+        self.ensure_pool()
         self.ensure_disk()
         self.ensure_power()
         self.refresh()
@@ -126,7 +129,7 @@ class ServerRun(object):
         if found is None:
             return None
         return {"vmid": int(found["vmid"]), "node": found["node"], "status": found.get("status"),
-                "lock": found.get("lock"), "name": name}
+                "lock": found.get("lock"), "name": name, "pool": found.get("pool")}
 
     # --- tasks -------------------------------------------------------------------------------------------------
     def start_step(self, step, upids):
@@ -247,6 +250,24 @@ class ServerRun(object):
         # on a running guest the write may have left values pending: ensure_pending_applied reads them again
         self.pending = None
 
+    # --- pool --------------------------------------------------------------------------------------------------
+    def ensure_pool(self):
+        """``pool`` on an existing server: move it into that pool (an empty string: out of any pool)."""
+        wanted = self.params.get("pool")
+        if wanted is None or self.created:
+            return
+        wanted = wanted or None
+        before = self.guest.get("pool")
+        if before == wanted:
+            return
+        self.changed = True
+        self.diff.add("pool", before or "", wanted or "")
+        if self.check_mode:
+            return
+        self.step = "pool"
+        pools.set_pool(self.client, self.guest["vmid"], before, wanted, deadline=self.deadline)
+        self.guest["pool"] = wanted
+
     # --- disk --------------------------------------------------------------------------------------------------
     def ensure_disk(self):
         size = self.extras.get("disk_size")
@@ -344,6 +365,7 @@ class ServerRun(object):
             "changed": self.changed,
             "vmid": guest["vmid"] if guest else None,
             "node": guest["node"] if guest else None,
+            "pool": guest.get("pool") if guest else None,
             "status": _status_of(guest, self.params["state"], self.check_mode),
             "config": qc.mask_config(self.config) or {},
             "pending": _mask_pending(self.pending or {}),

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Building a server for jotun_server: template and node choice, a safe vmid under parallel builds, the clone,
-recovery from a clone that was interrupted or failed, and the rebuild (re-clone keeping vmid, MAC, network and
+recovery from a clone that was interrupted or failed, and the rebuild (re-clone keeping vmid, MAC, network, pool and
 cloud-init settings).
 """
 
@@ -14,6 +14,7 @@ __metaclass__ = type
 import random
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_nodes, next_vmid
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
@@ -107,17 +108,24 @@ class Builder(object):
         run.diff.add("state", "absent", "present")
         if run.check_mode:
             run.guest = {"vmid": vmid or self.params.get("vmid"), "node": node, "status": "stopped",
-                         "name": self.params["name"]}
+                         "name": self.params["name"], "pool": self.pool()}
             run.config = guests.read_config(self.client, template["node"], template["vmid"], deadline=run.deadline)
             run.config.pop("template", None)
             run.config["name"] = self.params["name"]
             return
-        upid, newid = self.clone(template, node, vmid or self.params.get("vmid"))
-        run.guest = {"vmid": newid, "node": node, "status": "stopped", "name": self.params["name"], "lock": "clone"}
+        pool = self.pool()
+        upid, newid = self.clone(template, node, vmid or self.params.get("vmid"), pool)
+        run.guest = {"vmid": newid, "node": node, "status": "stopped", "name": self.params["name"], "lock": "clone",
+                     "pool": pool}
         run.start_step("clone", [upid])
         self.wait_clone_done()
 
-    def clone(self, template, node, fixed_vmid):
+    def pool(self):
+        """The pool a new server joins: ``pool`` ("": none); without it, the pool of the server it replaces."""
+        wanted = self.params.get("pool")
+        return (wanted or None) if wanted is not None else self.run.kept_pool
+
+    def clone(self, template, node, fixed_vmid, pool=None):
         """Start the clone into a free vmid; returns (upid or None after an unknown outcome, vmid)."""
         last = 0
         for attempt in range(MAX_VMID_ATTEMPTS):
@@ -125,7 +133,7 @@ class Builder(object):
             try:
                 upid = guests.clone(self.client, template["node"], template["vmid"], newid, self.params["name"],
                                     target=node, full=self.params.get("full_clone", True),
-                                    storage=self.params.get("storage"), pool=self.params.get("pool"),
+                                    storage=self.params.get("storage"), pool=pool,
                                     deadline=self.run.deadline)
                 return upid, newid
             except guests.VmidTaken:
@@ -134,7 +142,7 @@ class Builder(object):
                 last = newid
             except ProxmoxError as err:
                 if err.kind != UNKNOWN:
-                    raise
+                    raise pools.pool_error(err, pool)
                 return self.reconcile_clone(err, node, newid), newid
         raise InputError("vmid: no free vmid found after %d attempts" % MAX_VMID_ATTEMPTS, option="vmid")
 
@@ -194,6 +202,7 @@ class Builder(object):
     def replace(self, skiplock=False):
         run = self.run
         guest = dict(run.guest)
+        run.kept_pool = guest.get("pool")  # PVE drops a destroyed guest from its pool: the new one goes back in
         run.find_template()             # before anything is deleted: the template must be there to build again
         run.changed = True
         if run.check_mode:

@@ -6,7 +6,7 @@
 
 How TaskWaiter polls:
 
-* Every task has its own schedule: the first look after ~0.2 s, then intervals growing x1.5 up to a cap (4 s),
+* Every task has its own schedule: the first look after ~0.2 s, then intervals growing x1.7 up to a cap (4 s),
   with jitter. When the task log prints progress (``transferred 1.0 GiB of 2.0 GiB (50.00%)``, ``INFO:  50% (...)``,
   ``progress 50% (...)``), the waiter estimates the end from its own readings and aims the next look at it
   (looking once or twice on the way when the end is far), reading only new log lines (``start=``).
@@ -202,11 +202,14 @@ class Schedule(object):
     """When to look at one task next.
 
     Without an expected end: intervals growing from *first* by *growth* up to *cap*, with jitter. With one: a
-    look on the way while it is far (refining the estimate), then a look at it, then *close_looks* looks every
-    *first* seconds (the work after the last percentage is short), then growing again.
+    look on the way while it is far (refining the estimate), then a look at it, then *close_looks* looks from
+    *first* seconds apart, each a little further (the work after the last percentage is short), then growing again.
     """
 
-    def __init__(self, first=0.2, growth=1.5, cap=4.0, jitter=0.1, rng=None, close_looks=6):
+    ON_THE_WAY = 0.75
+    CLOSE_GROWTH = 1.15
+
+    def __init__(self, first=0.2, growth=1.7, cap=4.0, jitter=0.1, rng=None, close_looks=6):
         self.first = first
         self.growth = growth
         self.cap = cap
@@ -228,12 +231,14 @@ class Schedule(object):
             if remaining > self.first:
                 self.interval = self.first
                 self.after_end = 0
-                if remaining > self.cap and not direct:
-                    return remaining * 0.6  # far off: a look on the way refines the estimate
+                if remaining > 2 * self.cap and not direct:
+                    return remaining * self.ON_THE_WAY  # far off: a look on the way refines the estimate
                 return remaining
             if self.after_end < self.close_looks:
+                # close looks: from *first*, a little further apart each time (the estimate errs by about a second)
+                delay = self.first * self.CLOSE_GROWTH ** self.after_end
                 self.after_end += 1
-                return self._jittered(self.first)
+                return self._jittered(delay)
         delay = self.interval
         self.interval = min(self.cap, self.interval * self.growth)
         return self._jittered(delay)
@@ -306,7 +311,7 @@ def started_task(upid):
 class TaskWaiter(object):
     """Wait for Proxmox VE tasks (see the module docstring). ``stats`` counts the requests it sent by kind."""
 
-    def __init__(self, client, first_poll=0.2, max_interval=4.0, growth=1.5, jitter=0.1, clock=time.monotonic,
+    def __init__(self, client, first_poll=0.2, max_interval=4.0, growth=1.7, jitter=0.1, clock=time.monotonic,
                  sleep=time.sleep, rng=None, poll_budget=5.0):
         self.client = client
         self.first_poll = first_poll

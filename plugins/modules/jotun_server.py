@@ -88,7 +88,11 @@ options:
     type: str
   pool:
     description:
-      - The resource pool a new server joins.
+      - The resource pool the server is in. A new server is cloned into it; an existing one is moved into it
+        (out of its old pool; on PVE 8.1 and later in one call with C(allow-move)).
+      - An empty string takes the server out of its pool. Omitted, the pool is left as it is; O(state=rebuilt) puts
+        the new server back into the old one's pool.
+      - The pool must exist (pools are created in Proxmox VE itself).
     type: str
   cores:
     description: CPU cores per socket.
@@ -265,6 +269,11 @@ node:
   returned: always
   type: str
   sample: pve1
+pool:
+  description: The resource pool the server is in after the run (null when in none, or unknown).
+  returned: always
+  type: str
+  sample: customers
 status:
   description: V(running), V(stopped) or V(absent) after the run.
   returned: always

@@ -114,7 +114,10 @@ class Simulator:
         if fault and int(fault["status"]) != 596:
             raise status_error(fault)
         merged = dict(params, **args)
-        clean = verify(spec_for(method, template, self.release), merged, self.json_bools)
+        spec = spec_for(method, template, self.release)
+        if spec is None:  # the endpoint came with a later release
+            raise ApiError(501, "Method '%s %s' not implemented" % (method, api_path))
+        clean = verify(spec, merged, self.json_bools)
         with self.state.lock:
             self.tasks.tick()
             data = handler(Call(self, clean, user))

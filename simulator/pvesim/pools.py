@@ -1,4 +1,7 @@
-"""Resource pools (read side): GET /pools, GET /pools/{poolid}; membership is each guest's `pool`."""
+"""Resource pools: GET /pools, GET /pools/{poolid}, and guest membership changes (PUT /pools/{poolid}, and PUT
+/pools from 8.1 on). Membership is each guest's `pool`; storage members are not modelled."""
+import re
+
 from .cluster import guest_resource
 from .errors import fail
 
@@ -35,3 +38,37 @@ def pool_get(call):
     if state.pools[poolid]:
         out["comment"] = state.pools[poolid]
     return out
+
+
+def pool_update(call):
+    """Add guests to a pool or (delete=1) take them out; a guest in another pool moves only with allow-move.
+
+    Like PVE, every vmid is checked before any is changed; the call is synchronous and returns null.
+    """
+    state, params = call.state, call.params
+    poolid = params["poolid"]
+    if poolid not in state.pools:
+        raise fail("pool '%s' does not exist" % poolid)
+    if params.get("storage"):
+        raise fail("pvesim: storage members of pools are not modelled")
+    vmids = [int(v) for v in re.split(r"[;, ]+", (params.get("vms") or "").strip()) if v]
+    guests = []
+    for vmid in vmids:
+        guest = state.guests.get(vmid)
+        if params.get("delete"):
+            if guest is None or guest.pool != poolid:
+                raise fail("VM %d is not a pool member" % vmid)
+        else:
+            if guest is None:
+                raise fail("VM %d does not exist" % vmid)
+            if guest.pool == poolid:
+                raise fail("VM %d is already a pool member" % vmid)
+            if guest.pool is not None and not params.get("allow-move"):
+                hint = " and 'allow-move' is not set" if call.sim.release >= (8, 4) else ""
+                raise fail("VM %d belongs already to pool '%s'%s" % (vmid, guest.pool, hint))
+        guests.append(guest)
+    for guest in guests:
+        guest.pool = None if params.get("delete") else poolid
+    if "comment" in params:
+        state.pools[poolid] = params["comment"]
+    return None

@@ -15,6 +15,8 @@ ROUTES = [
     ("GET", "/storage", cluster.storage_index, None),
     ("GET", "/pools", pools.pool_list, None),
     ("GET", "/pools/{poolid}", pools.pool_get, None),
+    ("PUT", "/pools", pools.pool_update, ("/pool/{poolid}", "Pool.Allocate")),
+    ("PUT", "/pools/{poolid}", pools.pool_update, ("/pool/{poolid}", "Pool.Allocate")),
     ("GET", "/nodes/{node}/tasks", tasksapi.task_list, None),
     ("GET", "/nodes/{node}/tasks/{upid}", tasksapi.task_index, None),
     ("DELETE", "/nodes/{node}/tasks/{upid}", tasksapi.task_stop, ("/nodes/{node}", "Sys.Modify")),

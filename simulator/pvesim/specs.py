@@ -223,6 +223,17 @@ def _pools(rel):
     return {"poolid": POOLID, "type": dict(E("qemu", "lxc", "storage"), requires="poolid")}
 
 
+def _pool_update(rel, by_path):
+    """PUT /pools/{poolid} (every release); PUT /pools with poolid as a parameter (8.1 on). 'allow-move' from 8.1."""
+    if not by_path and rel < (8, 4):
+        return None
+    out = {"poolid": dict(POOLID, optional=False), "comment": S(), "delete": B(), "storage": S(),
+           "vms": S(fmt="pve-vmid-list")}
+    if rel >= (8, 4):
+        out["allow-move"] = B()
+    return out
+
+
 def _vzdump(rel):
     out = {"node": S(fmt="pve-node"), "vmid": S(fmt="pve-vmid-list"), "all": B(), "bwlimit": I(0),
            "compress": E("0", "1", "gzip", "lzo", "zstd"), "dumpdir": S(), "exclude": S(fmt="pve-vmid-list"),
@@ -271,6 +282,8 @@ TABLE = {
     ("GET", "/storage"): lambda r: {"type": S()},
     ("GET", "/pools"): _pools,
     ("GET", "/pools/{poolid}"): lambda r: {"poolid": dict(POOLID, optional=False), "type": E("qemu", "lxc", "storage")},
+    ("PUT", "/pools"): lambda r: _pool_update(r, by_path=False),
+    ("PUT", "/pools/{poolid}"): lambda r: _pool_update(r, by_path=True),
     ("GET", "/nodes/{node}/tasks"): _tasks,
     ("GET", "/nodes/{node}/tasks/{upid}"): lambda r: UPID,
     ("DELETE", "/nodes/{node}/tasks/{upid}"): lambda r: UPID,

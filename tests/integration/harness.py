@@ -157,13 +157,14 @@ class Simulator(object):
 
     def guest(self, vmid, current=False):
         """The guest's config as the API shows it (pending values applied, or the running ones with current=True),
-        plus its node (None when it does not exist)."""
+        plus its node, status and pool (None when it does not exist)."""
         for res in self.api("GET", "/cluster/resources", type="vm"):
             if int(res["vmid"]) == int(vmid):
                 params = {"current": 1} if current else {}
                 config = self.api("GET", "/nodes/%s/qemu/%s/config" % (res["node"], vmid), **params)
                 config["_node"] = res["node"]
                 config["_status"] = res.get("status")
+                config["_pool"] = res.get("pool")
                 return config
         return None
 

@@ -1,5 +1,5 @@
 """Resource pools: clone/create into a pool, the pool in /cluster/resources and /pools, unknown pools refused,
-membership gone with the guest."""
+membership gone with the guest, members added, moved and removed."""
 
 
 def _resource(sim, vmid):
@@ -65,3 +65,54 @@ def test_pool_query_only_from_8_4(fresh):
     assert [(p["poolid"], [m["vmid"] for m in p["members"]]) for p in data] == [("customers", [120])]
     resp = fresh.call("GET", "/pools", params={"type": "qemu"})
     assert resp.status_code == 400 and "poolid" in resp.json()["errors"]
+
+
+def _members(sim, poolid):
+    return [m["vmid"] for m in sim.get("/pools/" + poolid)["members"]]
+
+
+def test_add_move_and_remove_members(fresh):
+    _clone(fresh, 120, "shop", pool="customers")
+    _clone(fresh, 121, "intranet")
+    assert fresh.write("PUT", "/pools/internal", vms="121") is None
+    assert _members(fresh, "internal") == [121] and _resource(fresh, 121)["pool"] == "internal"
+    # a guest in another pool does not move unless asked to (allow-move from 8.1), and nothing changes
+    resp = fresh.call("PUT", "/pools/internal", data={"vms": "121,120"})
+    assert resp.status_code == 500 and "VM 121 is already a pool member" in resp.json()["message"]
+    resp = fresh.call("PUT", "/pools/internal", data={"vms": "120"})
+    assert resp.status_code == 500 and "VM 120 belongs already to pool 'customers'" in resp.json()["message"]
+    assert _members(fresh, "customers") == [120]
+    if fresh.release == "7.4":
+        resp = fresh.call("PUT", "/pools/internal", data={"vms": "120", "allow-move": 1})
+        assert resp.status_code == 400 and "allow-move" in resp.json()["errors"]
+        fresh.write("PUT", "/pools/customers", vms="120", delete=1)
+        fresh.write("PUT", "/pools/internal", vms="120")
+    else:
+        fresh.write("PUT", "/pools", poolid="internal", vms="120", **{"allow-move": 1})
+    assert _members(fresh, "customers") == [] and _members(fresh, "internal") == [120, 121]
+    fresh.write("PUT", "/pools/internal", vms="120", delete=1)
+    assert _members(fresh, "internal") == [121] and "pool" not in _resource(fresh, 120)
+    resp = fresh.call("PUT", "/pools/internal", data={"vms": "120", "delete": 1})
+    assert resp.status_code == 500 and "VM 120 is not a pool member" in resp.json()["message"]
+    resp = fresh.call("PUT", "/pools/internal", data={"vms": "999"})
+    assert resp.status_code == 500 and "VM 999 does not exist" in resp.json()["message"]
+    resp = fresh.call("PUT", "/pools/nope", data={"vms": "120"})
+    assert resp.status_code == 500 and resp.json()["message"] == "pool 'nope' does not exist\n"
+
+
+def test_put_pools_without_path_only_from_8_4(fresh):
+    _clone(fresh, 121, "intranet")
+    resp = fresh.call("PUT", "/pools", data={"poolid": "internal", "vms": "121"})
+    if fresh.release == "7.4":
+        assert resp.status_code == 501
+        assert fresh.guest(121)["pool"] is None
+        return
+    assert resp.status_code == 200 and fresh.guest(121)["pool"] == "internal"
+
+
+def test_pool_update_needs_write_rights(fresh):
+    _clone(fresh, 121, "intranet")
+    audit = {"Authorization": "PVEAPIToken=%s=%s" % (fresh.info["audit_token_id"], fresh.info["audit_token_secret"])}
+    resp = fresh.call("PUT", "/pools/internal", data={"vms": "121"}, headers=audit, token=False)
+    assert resp.status_code == 403 and "Pool.Allocate" in resp.json()["message"]
+    assert fresh.guest(121)["pool"] is None

@@ -91,14 +91,16 @@ def test_schedule_jitter_spreads():
 
 def test_schedule_aims_at_expected_end():
     schedule = Schedule(first=0.2, growth=1.6, cap=4.0, jitter=0.0)
-    # far away: one look on the way (60 %), not a poll every few seconds
-    assert schedule.next_delay(2.0, expected_end=60.0) == pytest.approx(58 * 0.6)
-    assert schedule.next_delay(50.0, expected_end=60.0) == pytest.approx(6.0)
-    # near: aim at the end (the estimate itself is biased early)
+    # far away: one look on the way (3/4 of the distance), not a poll every few seconds
+    assert schedule.next_delay(2.0, expected_end=60.0) == pytest.approx(58 * Schedule.ON_THE_WAY)
+    assert schedule.next_delay(50.0, expected_end=60.0) == pytest.approx(10 * Schedule.ON_THE_WAY)
+    # near (within two caps): aim at the end itself (the estimate is biased early)
+    assert schedule.next_delay(53.0, expected_end=60.0) == pytest.approx(7.0)
     assert schedule.next_delay(57.0, expected_end=60.0) == pytest.approx(3.0)
-    # past the expected end: a few close looks, then growing again
+    # past the expected end: a few close looks, each a little further apart, then growing again
     after = [schedule.next_delay(61.0, expected_end=60.0) for dummy in range(9)]
-    assert after[:6] == [pytest.approx(0.2)] * 6
+    assert after[:6] == [pytest.approx(0.2 * Schedule.CLOSE_GROWTH ** k) for k in range(6)]
+    assert all(0.2 <= d < 0.5 for d in after[:6])
     assert after[6] == pytest.approx(0.2) and after[7] > after[6] and after[8] > after[7]
 
 
