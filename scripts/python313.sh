@@ -15,14 +15,9 @@ if [ "${1:-}" = "--which" ]; then echo "$py"; exit 0; fi
 [ -n "$py" ] || { echo "no Python 3.13 here: skipped" >&2; exit 0; }
 cd "$root"
 venv="$root/.venv/py313"
-stamp="$venv/.requirements.sha256"
-want=$(cat requirements/py313.txt simulator/pyproject.toml | sha256sum | cut -d' ' -f1)
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  [ -x "$venv/bin/python" ] || "$py" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/py313.txt 2>&1 | grep -v "WARNING: Location" || true
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e simulator 2>&1 | grep -v "WARNING: Location" || true
-  echo "$want" > "$stamp"
-fi
+# shellcheck source=scripts/venv_env.sh
+. "$root/scripts/venv_env.sh"
+ensure_venv "$venv" "$py" requirements/py313.txt
 export PATH="$venv/bin:$PATH"
 rc=0
 "$venv/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile tests/unit tests/simulator tests/integration -m "not slow" || rc=1

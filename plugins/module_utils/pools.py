@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
 
 MOVE_RELEASE = (8, 1)
@@ -29,10 +29,10 @@ def pool_error(err, poolid, option="pool"):
 
 def current_pool(client, vmid, deadline=None):
     """The pool guest *vmid* belongs to now (None: in no pool), from /cluster/resources."""
-    for guest in list_guests(client, deadline=deadline):
-        if guest["vmid"] == int(vmid):
-            return guest.get("pool")
-    raise ProxmoxError("guest %s is gone" % vmid)
+    guest = find_guest(client, vmid=vmid, deadline=deadline)
+    if guest is None:
+        raise ProxmoxError("guest %s is gone" % vmid)
+    return guest["pool"]
 
 
 def set_pool(client, vmid, before, after, deadline=None):

@@ -25,15 +25,13 @@ def pool_list(call):
     state, wanted = call.state, call.params.get("poolid")
     if wanted is None:
         return [_entry(state, p) for p in sorted(state.pools)]
-    if wanted not in state.pools:
-        raise fail("pool '%s' does not exist" % wanted)
+    state.check_pool(wanted)
     return [dict(_entry(state, wanted), members=_members(state, wanted, call.params.get("type")))]
 
 
 def pool_get(call):
     state, poolid = call.state, call.params["poolid"]
-    if poolid not in state.pools:
-        raise fail("pool '%s' does not exist" % poolid)
+    state.check_pool(poolid)
     out = {"members": _members(state, poolid, call.params.get("type"))}
     if state.pools[poolid]:
         out["comment"] = state.pools[poolid]
@@ -47,8 +45,7 @@ def pool_update(call):
     """
     state, params = call.state, call.params
     poolid = params["poolid"]
-    if poolid not in state.pools:
-        raise fail("pool '%s' does not exist" % poolid)
+    state.check_pool(poolid)
     if params.get("storage"):
         raise fail("pvesim: storage members of pools are not modelled")
     vmids = [int(v) for v in re.split(r"[;, ]+", (params.get("vms") or "").strip()) if v]
