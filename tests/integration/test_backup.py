@@ -5,19 +5,15 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-from harness import REPO
+from pve_schema import validate
 
 B = "jotunheim.proxmox.jotun_backup"
 INFO = "jotunheim.proxmox.jotun_backup_info"
-VALIDATE = os.path.join(os.path.dirname(REPO), "shared", "pve-api", "validate.py")
 
 
 # -- helpers: set up guests and archives straight through the API (not through the modules under test) -------------
@@ -417,9 +413,8 @@ def test_life_cycle_on_7_4(sim_factory):
 
 
 def check_log(sim):
-    proc = subprocess.run([sys.executable, VALIDATE, "--pve", sim.pve, sim.request_log], stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    returncode, output = validate(sim.pve, sim.request_log)
+    assert returncode == 0, output[-3000:]
 
 
 def test_zz_request_log_is_valid(sim):

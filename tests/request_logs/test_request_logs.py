@@ -5,7 +5,7 @@
 
 Run after tests/integration (scripts/test.sh does): each simulator there wrote its request log to
 tests/output/request-logs/pve-<release>--<test module>--....jsonl; here each log is checked with
-../shared/pve-api/validate.py against the schema of the release that simulator played.
+validate.py (see tests/pve_schema.py) against the schema of the release that simulator played.
 """
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -13,13 +13,11 @@ __metaclass__ = type
 import glob
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VALIDATE = os.path.join(os.path.dirname(REPO), "shared", "pve-api", "validate.py")
+from pve_schema import MISSING, REPO, VALIDATE, validate
+
 LOGS = sorted(glob.glob(os.path.join(REPO, "tests", "output", "request-logs", "pve-*.jsonl")))
 
 
@@ -27,7 +25,7 @@ def _release(path):
     return os.path.basename(path).split("--", 1)[0][len("pve-"):]
 
 
-@pytest.mark.skipif(not os.path.exists(VALIDATE), reason="../shared/pve-api/validate.py is not beside this checkout")
+@pytest.mark.skipif(not os.path.exists(VALIDATE), reason=MISSING)
 @pytest.mark.parametrize("log", LOGS or [None], ids=[os.path.basename(p) for p in LOGS] or ["no-logs"])
 def test_request_log_conforms_to_schema(log, tmp_path):
     if log is None:
@@ -37,7 +35,6 @@ def test_request_log_conforms_to_schema(log, tmp_path):
     accepted = tmp_path / "accepted.jsonl"
     with open(log) as source:
         accepted.write_text("".join(line for line in source if line.strip() and json.loads(line).get("status") != 400))
-    proc = subprocess.run([sys.executable, VALIDATE, "--pve", _release(log), str(accepted)],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
-    assert proc.returncode == 0, proc.stdout[-5000:]
-    assert " 0 not conforming" in proc.stdout
+    returncode, output = validate(_release(log), accepted)
+    assert returncode == 0, output[-5000:]
+    assert " 0 not conforming" in output
