@@ -7,7 +7,7 @@ start_simulator() {
   shift 3
   mkdir -p "$work"
   rm -f "$work/info.json"
-  "$PVESIM_PYTHON" -m pvesim --port 0 --bind 127.0.0.1 --pve "$release" --speed "$speed" \
+  PYTHONPATH="$root/simulator${PYTHONPATH:+:$PYTHONPATH}" "$PVESIM_PYTHON" -m pvesim --port 0 --bind 127.0.0.1 --pve "$release" --speed "$speed" \
     --info "$work/info.json" --request-log "$work/requests.jsonl" "$@" >"$work/pvesim.out" 2>&1 &
   PVESIM_PID=$!
   trap 'kill "$PVESIM_PID" 2>/dev/null; wait "$PVESIM_PID" 2>/dev/null || true' EXIT

@@ -20,6 +20,7 @@ import time
 
 import requests
 import yaml
+from simpath import checkout_env
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.dirname(sys.executable)
@@ -55,7 +56,7 @@ class Simulator(object):
                 REQUEST_LOGS, "pve-%s--%s--%d-%d.jsonl" % (self.pve, self.name, os.getpid(), int(time.time() * 1000)))
             cmd += ["--request-log", self.request_log]
         out = open(os.path.join(self.workdir, "pvesim.out"), "w")
-        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=self.workdir)
+        self.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=self.workdir, env=checkout_env())
         out.close()
         end = time.monotonic() + timeout
         while time.monotonic() < end:

@@ -6,6 +6,7 @@ import sys
 import time
 
 import requests
+from simpath import checkout_env
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPEED = 50
@@ -27,7 +28,7 @@ class Sim:
             os.unlink(self.info_path)
         cmd = [sys.executable, "-m", "pvesim", "--port", "0", "--pve", release, "--speed", str(speed),
                "--info", self.info_path, "--request-log", self.log_path, "--seed", "7"] + list(extra)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=checkout_env())
         deadline = time.time() + 20
         while not os.path.exists(self.info_path):
             if self.proc.poll() is not None or time.time() > deadline:
