@@ -25,6 +25,7 @@ class Call:
     def __init__(self, sim, params, user):
         self.sim, self.params, self.user = sim, params, user
         self.state, self.clock = sim.state, sim.clock
+        self.attribs = {}        # result attributes beside data ($rpcenv->set_result_attrib), e.g. total
 
     def guest(self):
         self.state.check_node(self.params["node"])
@@ -53,7 +54,18 @@ def parse_body(headers, raw):
         if not isinstance(data, dict):
             raise ApiError(400, "JSON body must be an object")
         return data, True
-    return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)), False
+    return form_params(raw.decode("utf-8")), False
+
+
+def form_params(text):
+    """A form or query string as a dict; a key sent more than once (an array parameter) becomes a list."""
+    out = {}
+    for key, value in parse_qsl(text, keep_blank_values=True):
+        if key in out:
+            out[key] = (out[key] if isinstance(out[key], list) else [out[key]]) + [value]
+        else:
+            out[key] = value
+    return out
 
 
 class Simulator:
@@ -78,17 +90,18 @@ class Simulator:
         url = urlsplit(raw_path)
         params, meta, resp = {}, {"auth": "none"}, None
         try:
-            query = dict(parse_qsl(url.query, keep_blank_values=True))
+            query = form_params(url.query)
             body_params, _is_json = parse_body(headers, body)
             params = dict(query, **body_params)
             resp = self._dispatch(method, url.path, headers, params, meta)
         except ApiError as exc:
-            resp = Response(exc.status, exc.message, exc.body())
+            resp = Response(exc.status, exc.message, exc.body(self.error_messages))
         except DropConnection:
             resp = Response(0, "dropped", None, drop=True)
         except Exception as exc:                  # noqa: BLE001 - a simulator bug must still answer (and show)
             traceback.print_exc()
-            resp = Response(500, "simulator error: %s" % exc, {"data": None, "message": "simulator error: %s\n" % exc})
+            err = ApiError(500, "simulator error: %s" % exc)
+            resp = Response(500, err.message, err.body(self.error_messages))
         self.log.add({"time": round(time.time(), 3), "method": method, "path": raw_path.split("?")[0],
                       "params": mask(params), "status": resp.status, "auth": meta["auth"],
                       "duration": round(time.monotonic() - started, 4)})
@@ -104,8 +117,7 @@ class Simulator:
         except LookupError:
             raise ApiError(501, "Method '%s %s' not implemented" % (method, api_path))
         if template == "/access/ticket":
-            clean = verify(spec_for(method, template, self.release), params, self.json_bools)
-            return Response(body={"data": self.auth.login(clean["username"], params["password"], clean.get("realm"))})
+            return self._login(method, api_path, template, params)
         user, meta["auth"], read_only = self.auth.authenticate(headers, method)
         args = {k: unquote(v) for k, v in args.items()}
         if read_only and (method != "GET" or (method, template) in router.READ_ONLY_DENIED):
@@ -118,9 +130,26 @@ class Simulator:
         if spec is None:  # the endpoint came with a later release
             raise ApiError(501, "Method '%s %s' not implemented" % (method, api_path))
         clean = verify(spec, merged, self.json_bools)
+        call = Call(self, clean, user)
         with self.state.lock:
             self.tasks.tick()
-            data = handler(Call(self, clean, user))
+            data = handler(call)
+        if fault:
+            raise status_error(fault)
+        if self.faults.take_request_fault("drop", method, api_path):
+            raise DropConnection()
+        body = {"data": data}
+        # pve-http-server Formatter/Standard.pm: total only when true
+        body.update((key, value) for key, value in call.attribs.items() if value)
+        return Response(body=body)
+
+    def _login(self, method, api_path, template, params):
+        """POST /access/ticket, reachable by the status/drop faults like any other call (latency is applied before)."""
+        fault = self.faults.take_request_fault("status", method, api_path)
+        if fault and int(fault["status"]) != 596:
+            raise status_error(fault)
+        clean = verify(spec_for(method, template, self.release), params, self.json_bools)
+        data = self.auth.login(clean["username"], params["password"], clean.get("realm"))
         if fault:
             raise status_error(fault)
         if self.faults.take_request_fault("drop", method, api_path):
@@ -130,6 +159,11 @@ class Simulator:
     @property
     def json_bools(self):
         return self.release >= (8, 0)
+
+    @property
+    def error_messages(self):
+        """Error bodies carry ``message`` from libpve-http-server 5.2.0 (Jan 2025, fix #6503; PVE 8.4 on)."""
+        return self.release >= (8, 4)
 
 
 def _fmt(args, params):

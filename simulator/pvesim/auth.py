@@ -32,7 +32,7 @@ class Auth:
         """POST /access/ticket; returns the answer's data or raises 401."""
         if realm and "@" not in username:
             username = "%s@%s" % (username, realm)
-        if username != self.user or not (hmac.compare_digest(password, self.password) or self.check_ticket(password)):
+        if username != self.user or not (_same(password, self.password) or self.check_ticket(password)):
             raise ApiError(401, "authentication failure")
         stamp = "%08X" % int(time.time())
         plain = "PVE:%s:%s" % (username, stamp)
@@ -46,7 +46,7 @@ class Auth:
         """The user of a valid ticket, else None."""
         plain, sep, sig = ticket.rpartition("::")
         parts = plain.split(":")
-        if not sep or len(parts) != 3 or parts[0] != "PVE" or not hmac.compare_digest(sig, self._sign(plain)):
+        if not sep or len(parts) != 3 or parts[0] != "PVE" or not _same(sig, self._sign(plain)):
             return None
         try:
             age = time.time() - int(parts[2], 16)
@@ -56,7 +56,7 @@ class Auth:
 
     def check_csrf(self, user, token):
         stamp, _, sig = (token or "").partition(":")
-        return bool(sig) and hmac.compare_digest(sig, self._sign("csrf:%s:%s" % (user, stamp)))
+        return bool(sig) and _same(sig, self._sign("csrf:%s:%s" % (user, stamp)))
 
     def authenticate(self, headers, method):
         """Returns (user for UPIDs, kind 'ticket'|'token', read_only) or raises 401."""
@@ -65,7 +65,7 @@ class Auth:
             value = header[len("PVEAPIToken"):].lstrip("= ")
             token_id, _, secret = value.rpartition("=")
             known = self.tokens.get(token_id)
-            if not known or not hmac.compare_digest(known[0], secret):
+            if not known or not _same(known[0], secret):
                 raise ApiError(401, "invalid token value!")
             return token_id, "token", known[1]
         ticket = _cookie(headers.get("Cookie", ""), "PVEAuthCookie")
@@ -79,6 +79,11 @@ class Auth:
         return user, "ticket", False
 
 
+def _same(given, known):
+    """Constant-time comparison of two texts as UTF-8 bytes (PVE compares bytes: non-ASCII passwords work)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), known.encode("utf-8", "surrogateescape"))
+
+
 def _cookie(header, name):
     for part in header.split(";"):
         key, _, value = part.strip().partition("=")
@@ -86,3 +91,58 @@ def _cookie(header, name):
             from urllib.parse import unquote
             return unquote(value)
     return None
+
+
+# -- GET /access/permissions (pve-access-control API2/AccessControl.pm, RPCEnvironment::get_effective_permissions) --
+ADMIN_PRIVS_74 = (
+    "Datastore.Allocate", "Datastore.AllocateSpace", "Datastore.AllocateTemplate", "Datastore.Audit",
+    "Group.Allocate", "Permissions.Modify", "Pool.Allocate", "Pool.Audit", "Realm.Allocate", "Realm.AllocateUser",
+    "SDN.Allocate", "SDN.Audit", "Sys.Audit", "Sys.Console", "Sys.Incoming", "Sys.Modify", "Sys.PowerMgmt",
+    "Sys.Syslog", "User.Modify", "VM.Allocate", "VM.Audit", "VM.Backup", "VM.Clone", "VM.Config.CDROM",
+    "VM.Config.CPU", "VM.Config.Cloudinit", "VM.Config.Disk", "VM.Config.HWType", "VM.Config.Memory",
+    "VM.Config.Network", "VM.Config.Options", "VM.Console", "VM.Migrate", "VM.Monitor", "VM.PowerMgmt",
+    "VM.Snapshot", "VM.Snapshot.Rollback")
+AUDITOR_PRIVS_74 = ("Datastore.Audit", "Pool.Audit", "SDN.Audit", "Sys.Audit", "VM.Audit")
+DEFAULT_PATHS = ("/", "/access", "/access/groups", "/nodes", "/pool", "/sdn", "/storage", "/vms")
+
+
+def role_privileges(release, role):
+    """Privileges of the built-in roles the simulated users hold (Administrator for root@pam and the jotun token,
+    PVEAuditor for the privilege-separated audit token). 8.0 added the Mapping.* and SDN.Use privileges; 9.0
+    replaced VM.Monitor by the VM.GuestAgent.* privileges and added VM.Replicate."""
+    if role == "PVEAuditor":
+        privs = set(AUDITOR_PRIVS_74)
+        if release >= (8, 0):
+            privs.add("Mapping.Audit")
+        if release >= (9, 0):
+            privs.add("VM.GuestAgent.Audit")
+        return privs
+    privs = set(ADMIN_PRIVS_74)
+    if release >= (8, 0):
+        privs.update(("Mapping.Audit", "Mapping.Modify", "Mapping.Use", "SDN.Use"))
+    if release >= (9, 0):
+        privs.discard("VM.Monitor")
+        privs.update(("VM.GuestAgent.Audit", "VM.GuestAgent.FileRead", "VM.GuestAgent.FileSystemMgmt",
+                      "VM.GuestAgent.FileWrite", "VM.GuestAgent.Unrestricted", "VM.Replicate"))
+    return privs
+
+
+def access_permissions(call):
+    """GET /access/permissions: {path: {privilege: propagate (1)}} for the caller, or for ``userid`` (a user or a
+    full token id). Without ``path`` every default top-level path plus the paths of pool members, leaving out
+    paths without any privilege; with ``path`` that path alone. root@pam (and a token without privilege
+    separation) holds every Administrator privilege everywhere; the audit token PVEAuditor on / (propagated).
+    Unknown users and tokens have no privileges."""
+    auth, release = call.sim.auth, call.sim.release
+    userid = call.params.get("userid") or call.user
+    if userid == auth.user or (userid in auth.tokens and not auth.tokens[userid][1]):
+        privs = role_privileges(release, "Administrator")
+    elif userid in auth.tokens:
+        privs = role_privileges(release, "PVEAuditor")
+    else:
+        privs = set()
+    if call.params.get("path"):
+        return {call.params["path"]: {priv: 1 for priv in sorted(privs)}}
+    paths = set(DEFAULT_PATHS)
+    paths.update("/vms/%d" % guest.vmid for guest in call.state.guests.values() if guest.pool)
+    return {path: {priv: 1 for priv in sorted(privs)} for path in sorted(paths) if privs}

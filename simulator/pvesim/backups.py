@@ -3,7 +3,7 @@ import time
 
 from . import guestconfig as gc
 from . import prune as retention
-from .errors import TaskError, fail, param_error
+from .errors import TaskError, fail, param_error, worker_error
 from .guests import disk_total
 from .model import GIB, Volume
 from .progress import human, vzdump_lines
@@ -94,10 +94,10 @@ def vzdump(call):
 
 def _start(call, st, ready, failed, lines, duration, ext):
     state = call.state
-    error = "\n".join(failed + ["job errors"]) if failed and not ready else None
+    error = worker_error(failed, "job errors") if failed and not ready else None
     if st.full and ready:
-        error = "\n".join("ERROR: Backup of VM %d failed - vma_queue_write: write error - No space left on device"
-                          % g.vmid for g, _n, _c, _t in ready) + "\njob errors"
+        error = worker_error(["ERROR: Backup of VM %d failed - vma_queue_write: write error - No space left on device"
+                              % g.vmid for g, _n, _c, _t in ready], "job errors")
 
     def unlock():
         for guest, _name, _cfg, _ctime in ready:
@@ -110,7 +110,7 @@ def _start(call, st, ready, failed, lines, duration, ext):
         for guest, name, cfg, ctime in ready:
             errors += _store_archive(call, st, guest, name, cfg, ext, ctime)
         if errors:
-            raise TaskError("\n".join(errors + ["INFO: Backup job finished with errors", "job errors"]))
+            raise TaskError(worker_error(errors + ["INFO: Backup job finished with errors"], "job errors"))
 
     ident = str(ready[0][0].vmid) if len(ready) == 1 and not failed else ""
     lines.append((duration, "INFO: Backup job finished successfully" if not failed else "INFO: Backup job finished with errors"))

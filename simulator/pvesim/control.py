@@ -2,6 +2,7 @@
 import json
 from urllib.parse import parse_qsl, urlsplit
 
+from . import agent
 from .app import Response
 from .errors import ApiError
 from .faults import check_fault
@@ -17,6 +18,11 @@ def apply_fault(sim, fault):
             sim.state.hold_config_lock(int(fault["vmid"]), float(fault["seconds"]))
         elif fault["kind"] == "storage_full":
             sim.state.storage(fault["node"], fault["storage"]).full = True
+        elif fault["kind"] == "agent_off":
+            guest = sim.state.guests.get(int(fault["vmid"]))
+            if guest is None:
+                raise ApiError(400, "fault agent_off: no guest %s" % fault["vmid"])
+            agent.silence(guest)
         else:
             sim.faults.add(fault)
     return fault

@@ -10,8 +10,12 @@ class ApiError(Exception):
         self.message = message
         self.errors = errors
 
-    def body(self):
-        body = {"data": None, "message": self.message.rstrip("\n") + "\n"}
+    def body(self, with_message=True):
+        """The JSON body pveproxy sends: ``data`` null, ``errors`` per parameter, and ``message`` only from
+        libpve-http-server 5.2.0 on (PVE 8.4+; before, the message is only in the HTTP reason phrase)."""
+        body = {"data": None}
+        if with_message:
+            body["message"] = self.message.rstrip("\n") + "\n"
         if self.errors:
             body["errors"] = self.errors
         return body
@@ -27,7 +31,25 @@ def fail(message):
 
 
 class TaskError(Exception):
-    """Raised inside a simulated worker: becomes the task's exit status."""
+    """Raised inside a simulated worker: becomes the task's exit status (see PrintedError for log lines)."""
+
+
+class PrintedError(str):
+    """A worker's die() message that was preceded by lines the worker printed to its log.
+
+    ``PrintedError("job errors", ["ERROR: Backup of VM 101 failed - ..."])``: the printed lines go to the task log
+    before ``TASK ERROR: job errors``; the exit status is the message alone (pve-common RESTEnvironment fork_worker).
+    """
+
+    def __new__(cls, message, printed=()):
+        obj = super().__new__(cls, message)
+        obj.printed = list(printed)
+        return obj
+
+
+def worker_error(printed, message):
+    """The error a worker ends with after printing *printed* (a list of log lines)."""
+    return PrintedError(message, printed)
 
 
 class DropConnection(Exception):

@@ -1,7 +1,7 @@
 """The route table: method + path template -> handler and the privilege it needs."""
 import re
 
-from . import backups, clone, cluster, guests, pools, power, resize, snapshots, storage, tasksapi
+from . import agent, auth, backups, clone, cluster, guests, pools, power, resize, snapshots, storage, tasksapi
 
 VMS = "/vms/{vmid}"
 ROUTES = [
@@ -57,10 +57,19 @@ ROUTES = [
     ("POST", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", snapshots.snapshot_rollback,
      (VMS, "VM.Snapshot.Rollback")),
     ("POST", "/access/ticket", None, None),
+    ("GET", "/access/permissions", auth.access_permissions, None),
+    ("POST", "/nodes/{node}/qemu/{vmid}/agent/ping", agent.ping, (VMS, "VM.Monitor")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces", agent.network_get_interfaces,
+     (VMS, "VM.Monitor")),
+    ("POST", "/nodes/{node}/qemu/{vmid}/agent/set-user-password", agent.set_user_password, (VMS, "VM.Monitor")),
+    ("POST", "/nodes/{node}/qemu/{vmid}/agent/exec", agent.agent_exec, (VMS, "VM.Monitor")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/agent/exec-status", agent.agent_exec_status, (VMS, "VM.Monitor")),
 ]
 ROUTES += [("POST", "/nodes/{node}/qemu/{vmid}/status/" + a, power.power(a), (VMS, "VM.PowerMgmt"))
            for a in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume")]
-READ_ONLY_DENIED = {("GET", "/nodes/{node}/vzdump/extractconfig")}
+READ_ONLY_DENIED = {("GET", "/nodes/{node}/vzdump/extractconfig"),
+                    ("GET", "/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces"),   # VM.Monitor (7.4-8.4)
+                    ("GET", "/nodes/{node}/qemu/{vmid}/agent/exec-status")}
 
 
 def _compile(template):

@@ -329,6 +329,17 @@ TABLE = {
     ("POST", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback"): lambda r: _vm(r, snapname=SNAPNAME, start=B()),
     ("GET", "/nodes/{node}/vzdump/extractconfig"): lambda r: {"node": NODE, "volume": S(req=True)},
 }
+TABLE.update({   # /access/permissions and the guest agent (tasks-transport)
+    ("GET", "/access/permissions"): lambda r: {
+        "path": S(), "userid": S(pattern=r"[^\s:/]+@[A-Za-z][A-Za-z0-9.\-_]+(?:![A-Za-z][A-Za-z0-9.\-_]+)?")},
+    ("POST", "/nodes/{node}/qemu/{vmid}/agent/ping"): _vm,
+    ("GET", "/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces"): _vm,
+    ("POST", "/nodes/{node}/qemu/{vmid}/agent/set-user-password"): lambda r: _vm(
+        r, username=S(req=True), password=dict(S(1024, req=True), minLength=5), crypted=B()),
+    ("POST", "/nodes/{node}/qemu/{vmid}/agent/exec"): lambda r: _vm(
+        r, command=S() if r < (8, 0) else {"type": "array"}, **{"input-data": S(65536)}),
+    ("GET", "/nodes/{node}/qemu/{vmid}/agent/exec-status"): lambda r: _vm(r, pid=I(req=True)),
+})
 for _action in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume"):
     TABLE[("POST", "/nodes/{node}/qemu/{vmid}/status/" + _action)] = (lambda a: lambda r: _power(r, a))(_action)
 

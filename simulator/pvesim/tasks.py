@@ -8,6 +8,16 @@ def upid_text(node, pid, pstart, starttime, kind, ident, user):
     return "UPID:%s:%08X:%08X:%08X:%s:%s:%s:" % (node, pid, pstart, starttime, kind, ident, user)
 
 
+def one_line(error):
+    """A worker's die() message as its TASK ERROR line and exit status: one trailing newline dropped, every other
+    newline a space (pve-common RESTEnvironment fork_worker: chomp, s/\\n/ /mg)."""
+    text = str(error)
+    if text.endswith("\n"):
+        text = text[:-1]
+    text = text.replace("\n", " ")
+    return text if text.strip() else "unknown error"
+
+
 class Task:
     def __init__(self, upid, node, pid, pstart, starttime, kind, ident, user):
         self.upid, self.node, self.pid, self.pstart, self.starttime = upid, node, pid, pstart, starttime
@@ -24,10 +34,14 @@ class Task:
         self.end_elapsed = None
 
     def entry(self):
+        """The task as GET /nodes/{node}/tasks lists it: a running one carries status "RUNNING", a stopped one its
+        exit status and endtime (pve-manager API2/Tasks.pm node_tasks)."""
         out = {"upid": self.upid, "node": self.node, "pid": self.pid, "pstart": self.pstart,
                "starttime": self.starttime, "type": self.type, "id": self.id, "user": self.user}
         if self.status == "stopped":
             out.update(status=self.exitstatus, endtime=self.endtime)
+        else:
+            out["status"] = "RUNNING"
         return out
 
 
@@ -99,15 +113,15 @@ class TaskEngine:
             try:
                 task.on_ok()
             except TaskError as exc:
-                error = str(exc)
+                error = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
         if error is not None and task.on_fail:
             task.on_fail(error)
         self.running.pop(task.upid, None)
         task.end_elapsed = task.duration if error is None else self.elapsed(task)
         task.status, task.endtime = "stopped", int(self.clock.now())
         if error is not None:
-            task.exitstatus = error.splitlines()[-1] if error.strip() else "unknown error"
-            task.final_lines = error.splitlines()[:-1] + ["TASK ERROR: %s" % task.exitstatus]
+            task.exitstatus = one_line(error)
+            task.final_lines = list(getattr(error, "printed", ())) + ["TASK ERROR: %s" % task.exitstatus]
         elif task.warnings:
             task.exitstatus = "WARNINGS: %d" % task.warnings
             task.final_lines = ["TASK WARNINGS: %d" % task.warnings]

@@ -47,6 +47,20 @@ def sim74(sim_logs):
     sim.stop()
 
 
+@pytest.fixture(scope="module")
+def sim80(sim_logs):
+    sim = _start("8.0", sim_logs)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def sim84(sim_logs):
+    sim = _start("8.4", sim_logs)
+    yield sim
+    sim.stop()
+
+
 @pytest.fixture
 def sim(sim91):
     sim91.reset()

@@ -100,3 +100,10 @@ class Sim:
 
     def guest(self, vmid):
         return next((g for g in self.state()["guests"] if g["vmid"] == vmid), None)
+
+
+def pve_message(resp):
+    """An error's message as a client reads it: the body's ``message`` (libpve-http-server 5.2.0+, PVE 8.4 on), else
+    the HTTP reason phrase (its first line only) with the newline PVE's messages end in."""
+    body = resp.json()
+    return body["message"] if "message" in body else resp.reason + "\n"

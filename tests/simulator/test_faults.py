@@ -60,7 +60,7 @@ def test_task_invisible_for_a_while(sim):
     sim.fault(kind="task_invisible", type="qmclone", seconds=30)
     upid = sim.write("POST", "/nodes/pve1/qemu/9000/clone", newid=173)
     resp = sim.call("GET", "/nodes/pve1/tasks/%s/status" % upid)
-    assert resp.status_code == 500 and resp.reason == "no such task"
+    assert resp.status_code == 400 and resp.json()["errors"] == {"upid": "no such task"}
     assert sim.wait(upid)["exitstatus"] == "OK"
 
 

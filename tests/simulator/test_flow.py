@@ -3,6 +3,7 @@ import re
 import time
 
 from proxmoxer import ProxmoxAPI
+from simsupport import pve_message
 
 UPID_RX = re.compile(r"^UPID:(pve\d):[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:(\w+):(\d*):([^:]+):$")
 
@@ -92,7 +93,7 @@ def test_linked_clone_to_other_node_refused_full_clone_allowed(fresh):
 def test_clone_existing_newid_refused(fresh):
     resp = fresh.call("POST", "/nodes/pve1/qemu/9000/clone", data={"newid": 9001})
     assert resp.status_code == 500
-    assert resp.json()["message"] == "unable to create VM 9001 - config file already exists\n"
+    assert pve_message(resp) == "unable to create VM 9001 - config file already exists\n"
 
 
 def test_cluster_views(fresh):
@@ -106,4 +107,4 @@ def test_cluster_views(fresh):
     assert set(stores) == {"local", "local-lvm"} and stores["local-lvm"]["avail"] < stores["local-lvm"]["total"]
     resp = fresh.call("GET", "/nodes/pve1/qemu/123/config")
     assert resp.status_code == 500
-    assert resp.json()["message"] == "Configuration file 'nodes/pve1/qemu-server/123.conf' does not exist\n"
+    assert pve_message(resp) == "Configuration file 'nodes/pve1/qemu-server/123.conf' does not exist\n"

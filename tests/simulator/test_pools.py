@@ -1,5 +1,6 @@
 """Resource pools: clone/create into a pool, the pool in /cluster/resources and /pools, unknown pools refused,
 membership gone with the guest, members added, moved and removed."""
+from simsupport import pve_message
 
 
 def _resource(sim, vmid):
@@ -36,12 +37,12 @@ def test_create_into_pool(fresh):
 
 def test_unknown_pool_is_refused_before_anything_happens(fresh):
     resp = fresh.call("POST", "/nodes/pve1/qemu/9000/clone", data={"newid": 122, "name": "x", "pool": "nope"})
-    assert resp.status_code == 500 and resp.json()["message"] == "pool 'nope' does not exist\n"
+    assert resp.status_code == 500 and pve_message(resp) == "pool 'nope' does not exist\n"
     resp = fresh.call("POST", "/nodes/pve1/qemu", data={"vmid": 131, "pool": "nope"})
-    assert resp.status_code == 500 and resp.json()["message"] == "pool 'nope' does not exist\n"
+    assert resp.status_code == 500 and pve_message(resp) == "pool 'nope' does not exist\n"
     assert fresh.guest(122) is None and fresh.guest(131) is None
     resp = fresh.call("GET", "/pools/nope")
-    assert resp.status_code == 500 and resp.json()["message"] == "pool 'nope' does not exist\n"
+    assert resp.status_code == 500 and pve_message(resp) == "pool 'nope' does not exist\n"
     resp = fresh.call("POST", "/nodes/pve1/qemu/9000/clone", data={"newid": 122, "name": "x", "pool": "bad pool"})
     assert resp.status_code == 400 and "invalid pool ID" in resp.json()["errors"]["pool"]
 
@@ -78,9 +79,9 @@ def test_add_move_and_remove_members(fresh):
     assert _members(fresh, "internal") == [121] and _resource(fresh, 121)["pool"] == "internal"
     # a guest in another pool does not move unless asked to (allow-move from 8.1), and nothing changes
     resp = fresh.call("PUT", "/pools/internal", data={"vms": "121,120"})
-    assert resp.status_code == 500 and "VM 121 is already a pool member" in resp.json()["message"]
+    assert resp.status_code == 500 and "VM 121 is already a pool member" in pve_message(resp)
     resp = fresh.call("PUT", "/pools/internal", data={"vms": "120"})
-    assert resp.status_code == 500 and "VM 120 belongs already to pool 'customers'" in resp.json()["message"]
+    assert resp.status_code == 500 and "VM 120 belongs already to pool 'customers'" in pve_message(resp)
     assert _members(fresh, "customers") == [120]
     if fresh.release == "7.4":
         resp = fresh.call("PUT", "/pools/internal", data={"vms": "120", "allow-move": 1})
@@ -93,11 +94,11 @@ def test_add_move_and_remove_members(fresh):
     fresh.write("PUT", "/pools/internal", vms="120", delete=1)
     assert _members(fresh, "internal") == [121] and "pool" not in _resource(fresh, 120)
     resp = fresh.call("PUT", "/pools/internal", data={"vms": "120", "delete": 1})
-    assert resp.status_code == 500 and "VM 120 is not a pool member" in resp.json()["message"]
+    assert resp.status_code == 500 and "VM 120 is not a pool member" in pve_message(resp)
     resp = fresh.call("PUT", "/pools/internal", data={"vms": "999"})
-    assert resp.status_code == 500 and "VM 999 does not exist" in resp.json()["message"]
+    assert resp.status_code == 500 and "VM 999 does not exist" in pve_message(resp)
     resp = fresh.call("PUT", "/pools/nope", data={"vms": "120"})
-    assert resp.status_code == 500 and resp.json()["message"] == "pool 'nope' does not exist\n"
+    assert resp.status_code == 500 and pve_message(resp) == "pool 'nope' does not exist\n"
 
 
 def test_put_pools_without_path_only_from_8_4(fresh):
@@ -114,5 +115,5 @@ def test_pool_update_needs_write_rights(fresh):
     _clone(fresh, 121, "intranet")
     audit = {"Authorization": "PVEAPIToken=%s=%s" % (fresh.info["audit_token_id"], fresh.info["audit_token_secret"])}
     resp = fresh.call("PUT", "/pools/internal", data={"vms": "121"}, headers=audit, token=False)
-    assert resp.status_code == 403 and "Pool.Allocate" in resp.json()["message"]
+    assert resp.status_code == 403 and "Pool.Allocate" in pve_message(resp)
     assert fresh.guest(121)["pool"] is None
