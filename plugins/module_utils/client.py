@@ -59,6 +59,9 @@ DEFAULT_GET_BUDGET = 10.0
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 _RELEASE_RE = re.compile(r"^(\d+)\.(\d+)")
 _CERT_REASON_RE = re.compile(r"certificate verify failed:?\s*([^'\")\]]*)")
+_LOGIN_CODE_RE = re.compile(r"\bcode: (\d{3})\b")
+_STATUS_TEXT = {500: " (server error)", 502: " (bad gateway)", 503: " (service unavailable)",
+                504: " (gateway timeout)", 596: " (pveproxy: connection timed out)", 599: " (pveproxy: internal error)"}
 
 
 def api_path(*segments):
@@ -79,6 +82,23 @@ def encode_value(value):
 def encode_params(params):
     """A copy of *params* without None values and with booleans as 1/0."""
     return dict((key, encode_value(value)) for key, value in (params or {}).items() if value is not None)
+
+
+def reason_phrase(resp):
+    """The HTTP reason phrase, PVE's error message before libpve-http-server 5.2.0 (PVE 7.x, 8.0-8.3 carry no
+    ``message`` in the body). http.client decodes it as latin-1; pveproxy sends UTF-8, so it is decoded again."""
+    reason = resp.reason or ""
+    if isinstance(reason, bytes):
+        raw = reason
+    else:
+        try:
+            raw = reason.encode("latin-1")
+        except UnicodeEncodeError:
+            return reason
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def resolve_token_id(user, token_id):
@@ -321,10 +341,8 @@ class ProxmoxClient(object):
         try:
             self._auth = ProxmoxHTTPAuth(self.user, self._password, otp=self._otp, base_url=self.base_url,
                                          verify_ssl=self.verify, timeout=timeout, service="PVE")
-        except AuthenticationError:
-            raise ProxmoxError("authentication failed for %s at %s: check api_user, api_password%s" % (
-                self.user, self.endpoint, " and api_otp" if self._otp else ""), status=401, kind=FINAL,
-                method="POST", path="/access/ticket")
+        except AuthenticationError as exc:
+            raise self._login_error(exc)
         except (ValueError, KeyError, TypeError):
             raise ProxmoxError("unexpected answer to the login at %s/access/ticket" % self.base_url, kind=FINAL,
                                method="POST", path="/access/ticket")
@@ -333,6 +351,25 @@ class ProxmoxClient(object):
             if err.kind == UNKNOWN:
                 err.kind = RETRYABLE  # a login changes nothing: it is always safe to repeat
             raise err
+
+    def _login_error(self, exc):
+        """The ProxmoxError for a refused POST /access/ticket, with the HTTP status proxmoxer saw ("... code: N").
+
+        Only a 401 is a credentials problem; a 5xx/596 is the server's and, as a login changes nothing, retryable
+        like any safe GET.
+        """
+        match = _LOGIN_CODE_RE.search(str(exc))
+        status = int(match.group(1)) if match else 401
+        if status == 401:
+            hint = "check api_user, api_password%s" % (" and api_otp" if self._otp else "")
+            if self.user and "@" not in self.user:
+                hint += " (api_user needs a realm, e.g. %s@pam)" % self.user
+            return ProxmoxError("authentication failed for %s at %s: %s" % (self.user, self.endpoint, hint),
+                                status=401, kind=FINAL, method="POST", path="/access/ticket")
+        kind = RETRYABLE if status >= 500 else FINAL
+        return ProxmoxError("the login at %s was refused by the server, not for the credentials: HTTP %d%s "
+                            "[POST /access/ticket]" % (self.endpoint, status, _STATUS_TEXT.get(status, "")),
+                            status=status, kind=kind, method="POST", path="/access/ticket")
 
     # -- one attempt ----------------------------------------------------------------------------------------------
     def _body(self, method, data):
@@ -402,7 +439,7 @@ class ProxmoxClient(object):
         if 200 <= resp.status_code < 300:
             return body if full else body.get("data")
         secrets = self.secrets()
-        pve_message = scrub((body.get("message") or resp.reason or "").strip(), secrets)
+        pve_message = scrub((body.get("message") or reason_phrase(resp) or "").strip(), secrets)
         errors = dict((key, scrub(str(val).strip(), secrets)) for key, val in (body.get("errors") or {}).items())
         kind, locked = classify_response(resp.status_code, pve_message)
         message = pve_message or "HTTP %d" % resp.status_code

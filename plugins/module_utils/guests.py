@@ -18,6 +18,7 @@ import re
 import time
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import ProxmoxError, FINAL
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import is_running
 
 POWER_ACTIONS = ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume")
 _EXISTS_RE = re.compile(r"already exists", re.IGNORECASE)
@@ -96,14 +97,18 @@ def read_status(client, node, vmid, deadline=None):
 
 
 def running_tasks(client, node, vmid=None, typefilter=None, deadline=None):
-    """UPIDs of the tasks running on ``node`` (for ``vmid`` / of type ``typefilter`` when given)."""
+    """UPIDs of the tasks running on ``node`` (for ``vmid`` / of type ``typefilter`` when given).
+
+    Reads ``GET /nodes/{node}/tasks?source=active``; an entry counts while tasks.is_running says so (status
+    "RUNNING"): a task that just ended can still be listed there with its exit status in ``status``.
+    """
     params = {"source": "active"}
     if vmid is not None:
         params["vmid"] = int(vmid)
     if typefilter:
         params["typefilter"] = typefilter
     tasks = client.get("/nodes/%s/tasks" % node, params=params, deadline=deadline) or []
-    return [task["upid"] for task in tasks if task.get("upid") and task.get("status") in (None, "", "running")]
+    return [task["upid"] for task in tasks if isinstance(task, dict) and task.get("upid") and is_running(task)]
 
 
 # --- writing ----------------------------------------------------------------------------------------------------

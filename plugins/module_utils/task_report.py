@@ -20,7 +20,8 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, TaskTimeout,
 )
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, parse_upid
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import (
+    TaskWaiter, exit_status_of, is_running, outcome, parse_upid)
 
 
 # --- inputs ---------------------------------------------------------------------------------------------------------
@@ -133,15 +134,11 @@ def check_nodes(client, parsed, deadline=None):
 # --- counting -------------------------------------------------------------------------------------------------------
 
 def task_outcome(task):
-    """ok, warnings, failed or running for one task dict."""
-    if task.get("status") != "stopped":
+    """ok, warnings, failed or running for one task dict (a waiter's task dict, a status answer or a task-list
+    entry: see tasks.is_running)."""
+    if is_running(task):
         return "running"
-    exitstatus = task.get("exitstatus") or ""
-    if exitstatus == "OK":
-        return "ok"
-    if exitstatus.startswith("WARNINGS"):
-        return "warnings"
-    return "failed"
+    return outcome(exit_status_of(task) or "") or "failed"
 
 
 def count(tasks, resizes=()):

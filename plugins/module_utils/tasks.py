@@ -14,8 +14,10 @@ How TaskWaiter polls:
   with several gets one ``GET /nodes/{node}/tasks?source=active`` and a status request only for the tasks that
   left that list (ended, or not visible yet): per round at most one request per node plus one per task that ended
   (plus the log of a task that failed or warned). Progress is read from the log only on nodes with one pending task.
-* A UPID that answers 400/500 before it is visible, and transient errors, are retried until the deadline; at the
-  deadline TaskTimeout names the tasks still running. Tasks are never stopped.
+* A UPID whose node does not know it yet (status: 400 with ``errors.upid`` "no such task", 500 "no such task" on
+  old simulators; log: 200 with the single line "unable to open file - ...", a bare object before PVE 9) is not
+  visible yet: it is looked at again, also by ``poll``, and transient errors are retried until the deadline; at
+  the deadline TaskTimeout names the tasks still running. Tasks are never stopped.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,7 +30,7 @@ import time
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
-    InputError, ProxmoxError, TaskFailed, TaskTimeout)
+    RETRYABLE, InputError, ProxmoxError, TaskFailed, TaskTimeout)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
 
 Upid = collections.namedtuple("Upid", "raw node pid pstart starttime type id user")
@@ -51,6 +53,7 @@ PROGRESS_TYPES = frozenset(["qmclone", "vzdump", "qmrestore", "qmmove", "imgcopy
                             "vzrestore", "vzclone"])
 TAIL_LINES = 20
 NO_CONTENT = "no content"
+NO_LOG_FILE = "unable to open file - "
 LOG_PAGE = 500
 MAX_LOG_PAGES = 20
 # A task watched through its log still gets every STATUS_EVERY-th look as a status request (a log without its
@@ -58,6 +61,35 @@ MAX_LOG_PAGES = 20
 STATUS_EVERY = 12
 # Looks at the log of a task without known progress type before giving up on finding percentages.
 DISCOVERY_LOOKS = (2, 4)
+
+
+def is_running(task):
+    """True while a task runs, for each shape Proxmox VE gives a task in.
+
+    ``GET /nodes/{node}/tasks/{upid}/status``: ``status`` is "running" or "stopped" (then ``exitstatus``).
+    ``GET /nodes/{node}/tasks`` entries: ``status`` is "RUNNING" while running (pve-manager API2/Tasks.pm), else
+    the exit status ("OK", "WARNINGS: 2", the error text); an entry without ``status`` counts as running.
+    """
+    status = task.get("status")
+    return status in (None, "") or (isinstance(status, str) and status.lower() == "running")
+
+
+def exit_status_of(task):
+    """The exit status of a stopped task ("OK", "WARNINGS: n", error text) from either shape; None while running."""
+    if is_running(task):
+        return None
+    if task.get("status") == "stopped":
+        return task.get("exitstatus")
+    return task.get("status")
+
+
+def no_such_task(err):
+    """True when a ProxmoxError says the node has no task file for the UPID (yet): 400 "Parameter verification
+    failed." with ``errors: {upid: "no such task"}`` (pve-manager API2/Tasks.pm raise_param_exc), or the 500
+    "no such task" older simulators gave."""
+    if err.status == 400 and (err.errors or {}).get("upid") == "no such task":
+        return True
+    return err.status == 500 and (getattr(err, "pve_message", None) or err.message or "").startswith("no such task")
 
 
 def parse_upid(text):
@@ -415,7 +447,7 @@ class TaskWaiter(object):
             active = self.client.get(api_path("nodes", node, "tasks"), params=params, deadline=budget)
             # The active list can still hold a task that just ended: it then carries its final status.
             running = set(entry.get("upid") for entry in active or []
-                          if isinstance(entry, dict) and entry.get("status") in (None, "", "RUNNING", "running"))
+                          if isinstance(entry, dict) and is_running(entry))
             to_check = [t for t in group if t.upid.raw not in running]
         except ProxmoxError as err:
             if strict or err.status in (401, 403):
@@ -457,9 +489,9 @@ class TaskWaiter(object):
         try:
             status = self.client.get(path, deadline=budget)
         except ProxmoxError as err:
-            if strict or err.status in (401, 403):
+            if err.status in (401, 403) or (strict and not no_such_task(err)):
                 raise
-            # 400/500 before the task is visible, or a transient failure: look again later
+            # not visible yet (no such task), or a transient failure: look again later
             task.last_error = err.message
             return
         task.visible = True
@@ -472,10 +504,23 @@ class TaskWaiter(object):
         path = api_path("nodes", task.upid.node, "tasks", task.upid.raw, "log")
         self.stats["log"] += 1
         body = self.client.get(path, params={"start": start, "limit": limit}, deadline=budget, full=True) or {}
-        entries = [entry for entry in body.get("data") or [] if isinstance(entry, dict)]
+        data = body.get("data")
+        if isinstance(data, dict):
+            data = [data]  # dump_logfile's answer for a missing file before libpve-common-perl 9.0.6
+        entries = [entry for entry in data or [] if isinstance(entry, dict)]
+        if (len(entries) == 1 and str(entries[0].get("t", "")).startswith(NO_LOG_FILE)
+                and body.get("total") in (None, 1) and not self._log_seen(task)):
+            raise ProxmoxError("task %s is not visible on %s yet: %s" % (task.upid.raw, task.upid.node,
+                                                                       entries[0]["t"]), kind=RETRYABLE,
+                               method="GET", path=path)
         if len(entries) == 1 and entries[0].get("t") == NO_CONTENT:
             entries = []  # PVE's answer when there is no line past *start* (yet)
         return [entry.get("t", "") for entry in entries], body.get("total")
+
+    @staticmethod
+    def _log_seen(task):
+        """True once the task's log answered with real lines (a later 'unable to open file' line is a line)."""
+        return task.log_start > 0
 
     def _finish(self, task, budget, strict):
         """The task stopped: read the rest of its log when it failed or warned (tail and warnings)."""

@@ -161,3 +161,28 @@ def test_volume_ids_are_percent_encoded(sim):
     with pytest.raises(ProxmoxError):
         client.get(api_path("nodes", "pve1", "storage", "local", "content", volid))
     assert sim.requests(mark)[0]["path"].endswith("/content/local%3Abackup%2Fvzdump-qemu-9999-2026_01_01-00_00_00.vma.zst")
+
+
+@pytest.mark.parametrize("sim", ["7.4"], indirect=True)
+def test_messages_from_the_reason_phrase_before_8_4(sim):
+    """7.4 and 8.0 send no ``message`` in error bodies: the client reads the reason phrase and keeps ``errors``."""
+    client = token_client(sim)
+    with pytest.raises(ProxmoxError) as err:
+        client.get(api_path("nodes", "pve1", "qemu", 4242, "config"))
+    assert err.value.status == 500
+    assert err.value.pve_message == "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist"
+    with pytest.raises(ProxmoxError) as err:
+        client.put(api_path("nodes", "pve1", "qemu", 9000, "resize"), {"disk": "scsi0", "size": "huge"})
+    assert err.value.status == 400 and err.value.pve_message == "Parameter verification failed."
+    assert list(err.value.errors) == ["size"] and "size: value does not match the regex pattern" in str(err.value)
+
+
+def test_non_ascii_password_logs_in(sim_factory):
+    sim = sim_factory(args=["--password", "Grüße-Ærø-密码"])
+    client = password_client(sim)
+    assert client.get("/version")["release"]
+    assert client.login_count == 1
+    wrong = password_client(sim, password="Grüße")
+    with pytest.raises(ProxmoxError) as err:
+        wrong.get("/version")
+    assert err.value.status == 401 and "Grüße" not in str(err.value)

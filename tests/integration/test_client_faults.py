@@ -194,3 +194,31 @@ def test_connection_refused_is_retryable():
     with pytest.raises(ProxmoxError):
         client.get("/version", deadline=Deadline(1.5))
     assert client.request_count >= 3  # GETs retry with backoff until the deadline
+
+
+def password_client(sim, **kwargs):
+    args = dict(host=sim.info["host"], port=sim.info["port"], user=sim.info["user"], password=sim.info["password"],
+                ca_path=sim.ca_cert)
+    args.update(kwargs)
+    return ProxmoxClient(**args)
+
+
+def test_login_answered_5xx_is_retried_like_a_get(fresh):
+    sim = fresh
+    sim.fault(kind="status", method="POST", path="^/access/ticket$", status=596, count=2)
+    mark = sim.mark()
+    client = password_client(sim)
+    assert client.get("/nodes")
+    assert [e["status"] for e in sim.requests(mark, path="/access/ticket")] == [596, 596, 200]
+
+
+def test_login_5xx_keeps_its_real_status(fresh):
+    sim = fresh
+    sim.fault(kind="status", method="POST", path="^/access/ticket$", status=503, count=0)   # every login
+    mark = sim.mark()
+    client = password_client(sim)
+    with pytest.raises(ProxmoxError) as err:
+        client.get("/nodes", deadline=Deadline(1.0))
+    assert err.value.status == 503 and err.value.kind == RETRYABLE
+    assert "api_password" not in str(err.value) and sim.info["password"] not in str(err.value)
+    assert len(sim.requests(mark, path="/access/ticket")) >= 2     # retried within the deadline
