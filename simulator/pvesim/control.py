@@ -34,6 +34,8 @@ def clear_faults(sim):
         for st in sim.state.storages.values():
             st.full = False
         sim.state.lock_until.clear()
+        for guest in sim.state.guests.values():       # agent_off lasts until the next start or until cleared
+            guest.__dict__.pop("agent_off_boot", None)
         sim.state.cond.notify_all()
 
 

@@ -59,6 +59,10 @@ def test_agent_comes_up_after_start_and_goes_with_stop_and_fault(fresh):
     assert _ping(fresh, 152).reason == "VM 152 is not running"
     _power(fresh, 152, "start")
     _agent_up(fresh, 152)
+    fresh.fault(kind="agent_off", vmid=152)
+    assert _ping(fresh, 152).reason == "QEMU guest agent is not running"
+    fresh.control("DELETE", "/fault")              # clearing the faults brings it back
+    assert _ping(fresh, 152).status_code == 200
 
 
 def test_interfaces_from_ipconfig(fresh):
