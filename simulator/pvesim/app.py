@@ -149,7 +149,7 @@ class Simulator:
         if fault and int(fault["status"]) != 596:
             raise status_error(fault)
         clean = verify(spec_for(method, template, self.release), params, self.json_bools)
-        data = self.auth.login(clean["username"], params["password"], clean.get("realm"))
+        data = self.auth.login(clean["username"], clean["password"], clean.get("realm"))
         if fault:
             raise status_error(fault)
         if self.faults.take_request_fault("drop", method, api_path):
