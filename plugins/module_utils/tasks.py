@@ -510,9 +510,8 @@ class TaskWaiter(object):
         entries = [entry for entry in data or [] if isinstance(entry, dict)]
         if (len(entries) == 1 and str(entries[0].get("t", "")).startswith(NO_LOG_FILE)
                 and body.get("total") in (None, 1) and not self._log_seen(task)):
-            raise ProxmoxError("task %s is not visible on %s yet: %s" % (task.upid.raw, task.upid.node,
-                                                                       entries[0]["t"]), kind=RETRYABLE,
-                               method="GET", path=path)
+            message = "task %s is not visible on %s yet: %s" % (task.upid.raw, task.upid.node, entries[0]["t"])
+            raise ProxmoxError(message, kind=RETRYABLE, method="GET", path=path)
         if len(entries) == 1 and entries[0].get("t") == NO_CONTENT:
             entries = []  # PVE's answer when there is no line past *start* (yet)
         return [entry.get("t", "") for entry in entries], body.get("total")

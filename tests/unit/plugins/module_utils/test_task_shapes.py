@@ -75,8 +75,11 @@ def _client(**kwargs):
     return ProxmoxClient("pve.example", user="root@pam", password="hunter2-secret", **kwargs)
 
 
-@pytest.mark.parametrize("code, status, kind", [(401, 401, FINAL), (503, 503, RETRYABLE), (596, 596, RETRYABLE),
-                                                 (500, 500, RETRYABLE), (400, 400, FINAL)])
+LOGIN_CODES = [(401, 401, FINAL), (503, 503, RETRYABLE), (596, 596, RETRYABLE), (500, 500, RETRYABLE),
+               (400, 400, FINAL)]
+
+
+@pytest.mark.parametrize("code, status, kind", LOGIN_CODES)
 def test_login_errors_keep_their_status(code, status, kind):
     exc = AuthenticationError("Couldn't authenticate user: root@pam to https://pve.example:8006/api2/json/access/"
                               "ticket code: %d" % code)
