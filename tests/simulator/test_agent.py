@@ -106,6 +106,10 @@ def test_exec_and_status(fresh):
         resp = fresh.call("POST", AGENT % (155, "exec"), data={"command": "uname,-a"})
     else:
         resp = fresh.call("POST", AGENT % (155, "exec"), json_body={"command": ["uname", "-a"]})
+        assert resp.status_code == 200, resp.text
+        # as a form (proxmoxer), an array is the key repeated
+        resp = fresh.call("POST", AGENT % (155, "exec"), data=[("command", "uname"), ("command", "-a")])
+        assert fresh.requests()["requests"][-1]["params"]["command"] == ["uname", "-a"]
     assert resp.status_code == 200, resp.text
     pid = resp.json()["data"]["pid"]
     status = fresh.get(AGENT % (155, "exec-status"), pid=pid)
