@@ -167,8 +167,6 @@ def clone(call):
     overhead = 1.0
     duration = overhead + (sum(s for _k, _v, s in copies) / CLONE_RATE if full else 0.5)
     holder = object()                   # the worker's config locks: the source's and the new vmid's
-    state.take_task_lock(src.vmid, "exclusive" if src.status == "running" else "shared", holder, duration)
-    state.take_task_lock(newid, "exclusive", holder, duration)
 
     def on_ok():
         state.release_task_locks(holder)
@@ -183,4 +181,9 @@ def clone(call):
         if state.guests.get(newid) is guest:
             state.guests.pop(newid)
 
-    return call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead), on_ok=on_ok, on_fail=on_fail)
+    upid = call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead), on_ok=on_ok,
+                           on_fail=on_fail)
+    held = call.sim.tasks.tasks[upid].duration      # a task_duration fault may have changed it
+    state.take_task_lock(src.vmid, "exclusive" if src.status == "running" else "shared", holder, held)
+    state.take_task_lock(newid, "exclusive", holder, held)
+    return upid
