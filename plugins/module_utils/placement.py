@@ -43,6 +43,12 @@ def storage_index(entries):
     return index
 
 
+def bridge_names(entries):
+    """``GET /nodes/{node}/network?type=any_bridge`` entries -> the set of bridge names (Linux and OVS bridges, and
+    from 8.x the SDN vnets the caller may use; pve-manager API2/Network.pm hides bridges a user may not use)."""
+    return set(str(e.get("iface")) for e in entries or [] if e.get("iface"))
+
+
 def template_storages(config):
     """The storages of every volume a clone reads: disks, the cloud-init drive and ISO images in CD-ROM drives
     (drives ``none``/``cdrom`` have none). Volumes that are not ``storage:name`` (a passed-through path) count as
@@ -88,7 +94,8 @@ def _describe(template):
     return "template %r (vmid %s on %s)" % (template.get("name"), template["vmid"], template["node"])
 
 
-def place(templates, configs, index, nodes, wanted=None, target_storage=None, choose=None):
+def place(templates, configs, index, nodes, wanted=None, target_storage=None, choose=None, bridge=None,
+          bridges_of=None):
     """Pick (template, node) for a new clone.
 
     ``templates``: the candidate templates (/cluster/resources dicts with vmid, name, node), usually one, or the
@@ -99,6 +106,9 @@ def place(templates, configs, index, nodes, wanted=None, target_storage=None, ch
     With ``wanted``: the template on that node, else one that reaches it; raises InputError (option ``node``)
     naming the node and the storage that keeps the template on its own node when none does. Without: the node with
     the most free memory among those some template reaches; InputError when none of them is online.
+    ``bridge`` (the ``bridge`` option) with ``bridges_of(node)`` (the node's bridge names): only nodes that have the
+    bridge; InputError (option ``bridge``) when the node (or every candidate) lacks it - Proxmox VE itself would
+    accept the clone and config and fail only when the server starts ("bridge 'X' does not exist").
     """
     names = [n.get("node") for n in nodes]
     reach = []
@@ -108,14 +118,18 @@ def place(templates, configs, index, nodes, wanted=None, target_storage=None, ch
         reach.append((template, reachable, local))
     if wanted:
         choose(nodes, wanted)
-        on_node = [t for t, r, _l in reach if t["node"] == wanted]
-        if on_node:
-            return on_node[0], wanted
-        reaching = [t for t, r, _l in reach if wanted in r]
-        if reaching:
-            return reaching[0], wanted
-        raise InputError(_unreachable(reach, wanted, target_storage), option="node")
+        on_node = [t for t, r, _l in reach if t["node"] == wanted] or [t for t, r, _l in reach if wanted in r]
+        if not on_node:
+            raise InputError(_unreachable(reach, wanted, target_storage), option="node")
+        _check_bridge(bridge, bridges_of, [wanted])
+        return on_node[0], wanted
     candidates = sorted(set(n for _t, r, _l in reach for n in r))
+    if bridge and bridges_of:
+        online = [n["node"] for n in nodes if n.get("node") in candidates and n.get("status") == "online"]
+        with_bridge = [n for n in online if bridge in bridges_of(n)]
+        if online and not with_bridge:
+            _check_bridge(bridge, bridges_of, online)
+        candidates = with_bridge or candidates
     usable = [n for n in nodes if n.get("node") in candidates]
     if not [n for n in usable if n.get("status") == "online"]:
         raise InputError("node: no node %s can be cloned to is online (%s)" % (
@@ -123,6 +137,17 @@ def place(templates, configs, index, nodes, wanted=None, target_storage=None, ch
     node = choose(usable, None)
     on_node = [t for t, r, _l in reach if t["node"] == node]
     return (on_node or [t for t, r, _l in reach if node in r])[0], node
+
+
+def _check_bridge(bridge, bridges_of, node_names):
+    if not bridge or not bridges_of:
+        return
+    missing = [n for n in node_names if bridge not in bridges_of(n)]
+    if missing:
+        raise InputError("bridge: %r is not a bridge of %s (%s). Proxmox VE would build the server and fail to "
+                         "start it" % (bridge, " or ".join(missing), "; ".join(
+                             "%s has %s" % (n, ", ".join(sorted(bridges_of(n))) or "none") for n in missing)),
+                         option="bridge")
 
 
 def _unreachable(reach, wanted, target_storage):

@@ -18,6 +18,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_nodes, next_vmid
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, UNKNOWN)
@@ -133,8 +134,10 @@ class Builder(object):
         """(template, node) for a new clone: the template named by ``template`` (or its copy on the node) and a node
         Proxmox VE can clone it to (placement.py). ``node``: the node it must go to (a rebuild keeps its node), else
         the ``node`` option, else the node with the most free memory among those the template reaches.
-        Reads ``/nodes``, ``/storage`` and each candidate template's config; writes nothing.
-        Raises InputError naming ``node`` when the template cannot reach the node."""
+        Reads ``/nodes``, ``/storage`` and each candidate template's config, and with ``bridge`` the bridges of the
+        candidate nodes (``GET /nodes/{node}/network?type=any_bridge``); writes nothing.
+        Raises InputError naming ``node`` when the template cannot reach the node, ``bridge`` when it lacks the
+        bridge."""
         run = self.run
         templates = resolve_templates(run.list_guests(), self.params.get("template"), self.params["name"])
         configs = {}
@@ -143,9 +146,18 @@ class Builder(object):
                                                            deadline=run.deadline)
         index = placement.storage_index(self.client.get("/storage", deadline=run.deadline))
         storage = self.params.get("storage") if self.params.get("full_clone", True) else None
+        bridges = {}
+
+        def bridges_of(name):
+            if name not in bridges:
+                bridges[name] = placement.bridge_names(self.client.get(
+                    api_path("nodes", name, "network"), params={"type": "any_bridge"}, deadline=run.deadline))
+            return bridges[name]
+
         template, node = placement.place(templates, configs, index, list_nodes(self.client, deadline=run.deadline),
                                          wanted=node or self.params.get("node"), target_storage=storage,
-                                         choose=choose_node)
+                                         choose=choose_node, bridge=self.params.get("bridge"),
+                                         bridges_of=bridges_of)
         self.template_config = configs[template["vmid"]]
         return template, node
 

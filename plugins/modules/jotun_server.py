@@ -135,7 +135,10 @@ options:
     description: The server's description (notes). An empty string removes it.
     type: str
   bridge:
-    description: The bridge of the first network device (C(net0)), for example V(vmbr0).
+    description:
+      - The bridge of the first network device (C(net0)), for example V(vmbr0).
+      - A new server is placed only on a node that has this bridge; when O(node) lacks it the run fails before any
+        change (Proxmox VE would build the server and fail to start it).
     type: str
   vlan:
     description: The VLAN tag of C(net0); V(0) removes the tag.

@@ -203,6 +203,20 @@ def test_build_placement_per_node_and_shared_storage(sim, run_playbook):
     assert result["node"] in ("pve1", "pve2") and sim.guest(result["vmid"])["_node"] == result["node"]
 
 
+def test_bridge_missing_on_the_node_refused_before_any_write(sim, run_playbook):
+    """PVE accepts a netN on a bridge the node lacks and fails only at start; jotun_server checks the node's
+    bridges (GET /nodes/{node}/network?type=any_bridge) first."""
+    sim.reset()
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "br1", "template": "debian-12",
+                                                              "bridge": "vmbr9"})
+    assert not run.ok and writes == []
+    assert result["msg"].startswith("bridge: 'vmbr9' is not a bridge of pve1 (pve1 has vmbr0, vmbr1)")
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "br1", "template": "debian-12",
+                                                              "bridge": "vmbr1", "vlan": 30, "state": "started"})
+    assert run.ok, run
+    assert "bridge=vmbr1" in sim.guest(result["vmid"])["net0"] and result["status"] == "running"
+
+
 def test_wait_false_returns_at_the_clone_step(sim, run_playbook):
     sim.reset()
     sim.fault(kind="task_duration", type="qmclone", seconds=60, count=1)

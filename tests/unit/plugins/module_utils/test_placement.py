@@ -67,3 +67,24 @@ def test_place_offline_reachable_node():
     with pytest.raises(InputError) as err:
         placement.place([T_LOCAL], {9000: LOCAL}, INDEX, nodes, choose=choose_node)
     assert err.value.option == "node" and "online" in str(err.value)
+
+
+def test_place_checks_the_bridge_on_the_node():
+    bridges = {"pve1": {"vmbr0", "vmbr1"}, "pve2": {"vmbr0"}, "pve3": {"vmbr0"}}
+    asked = []
+
+    def bridges_of(node):
+        asked.append(node)
+        return bridges[node]
+
+    args = ([T_CEPH], {9003: CEPH}, INDEX, NODES)
+    assert placement.place(*args, choose=choose_node, bridge="vmbr1", bridges_of=bridges_of) == (T_CEPH, "pve1")
+    assert placement.place(*args, wanted="pve2", choose=choose_node, bridge="vmbr0", bridges_of=bridges_of)[1] == "pve2"
+    with pytest.raises(InputError) as err:
+        placement.place(*args, wanted="pve2", choose=choose_node, bridge="vmbr1", bridges_of=bridges_of)
+    assert err.value.option == "bridge" and "'vmbr1' is not a bridge of pve2 (pve2 has vmbr0)" in str(err.value)
+    with pytest.raises(InputError) as err:
+        placement.place([T_LOCAL], {9000: LOCAL}, INDEX, NODES, choose=choose_node, bridge="vmbr9",
+                        bridges_of=bridges_of)
+    assert err.value.option == "bridge" and "pve1" in str(err.value)
+    assert placement.bridge_names([{"iface": "vmbr0", "type": "bridge"}]) == {"vmbr0"}

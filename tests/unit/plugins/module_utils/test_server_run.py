@@ -68,6 +68,8 @@ class FakePve(object):
             return {"status": guest["status"]}
         if path.endswith("/tasks"):
             return []
+        if path.endswith("/network"):
+            return [{"iface": "vmbr0", "type": "bridge"}]
         raise AssertionError("unexpected GET %s" % path)
 
     def post(self, path, data=None, deadline=None, retry_locked=False):
