@@ -203,6 +203,21 @@ def test_build_placement_per_node_and_shared_storage(sim, run_playbook):
     assert result["node"] in ("pve1", "pve2") and sim.guest(result["vmid"])["_node"] == result["node"]
 
 
+def test_same_named_template_copy_on_the_wanted_node_is_used(sim, run_playbook):
+    """Operators keep a copy of a per-node template on each node under one name: `node` picks the copy there."""
+    sim.reset()
+    sim.wait_task(sim.api("POST", "/nodes/pve1/qemu/9000/clone", newid=9010, name="rocky-9", full=1))
+    sim.wait_task(sim.api("POST", "/nodes/pve1/qemu/9010/template"))
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky2", "template": "rocky-9", "node": "pve1"})
+    assert run.ok, run
+    clone = [w for w in writes if w["path"].endswith("/clone")][0]
+    assert "/nodes/pve1/qemu/9010/clone" in clone["path"] and "target" not in clone["params"]
+    assert result["node"] == "pve1"
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky3", "template": "rocky-9", "node": "pve2"})
+    assert run.ok, run
+    assert "/nodes/pve2/qemu/9002/clone" in [w for w in writes if w["path"].endswith("/clone")][0]["path"]
+
+
 def test_bridge_missing_on_the_node_refused_before_any_write(sim, run_playbook):
     """PVE accepts a netN on a bridge the node lacks and fails only at start; jotun_server checks the node's
     bridges (GET /nodes/{node}/network?type=any_bridge) first."""
