@@ -24,6 +24,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, UNKNOWN)
 
 MAX_VMID_ATTEMPTS = 30
+TEMPLATE_LOCK_RETRIES = 3      # clone tasks started again after failing on the template's config lock
 # Settings a rebuild carries over from the old guest unless the run sets them itself.
 KEEP_KEYS = ("ciuser", "sshkeys", "nameserver", "searchdomain", "citype", "onboot", "tags", "description",
              "cores", "sockets", "memory", "balloon", "agent")
@@ -83,6 +84,13 @@ def vmid_taken_in_task(err, newid):
         if re.search(r"/%d\.conf' failed: File exists" % newid, text):
             return True
     return False
+
+
+def lock_timeout_in_task(err, vmid):
+    """True when a failed task (TaskFailed ``err``) could not get ``vmid``'s config lock: the clone worker waits 1 s
+    for the template's lock (shared when stopped), which someone else held exclusively; nothing was created."""
+    texts = [str(t.get("exitstatus") or "") for t in getattr(err, "tasks", [])] or [str(err)]
+    return any(re.search(r"lock-%d\.conf' - got timeout" % int(vmid), text) for text in texts)
 
 
 def choose_node(nodes, wanted=None):
@@ -175,7 +183,7 @@ class Builder(object):
             run.config["name"] = self.params["name"]
             return
         pool = self.pool()
-        fixed, last = vmid or self.params.get("vmid"), 0
+        fixed, last, lock_waits = vmid or self.params.get("vmid"), 0, 0
         for attempt in range(MAX_VMID_ATTEMPTS):
             upid, newid = self.clone(template, node, fixed, pool, last=last, first_attempt=attempt)
             run.guest = {"vmid": newid, "node": node, "status": "stopped", "name": self.params["name"],
@@ -183,10 +191,13 @@ class Builder(object):
             try:
                 run.start_step("clone", [upid])
             except TaskFailed as err:
-                if fixed or not vmid_taken_in_task(err, newid):
-                    raise
-                last = newid          # another build took the vmid after our request was checked: next one
-                continue
+                if not fixed and vmid_taken_in_task(err, newid):
+                    last = newid      # another build took the vmid after our request was checked: next one
+                    continue
+                if lock_waits < TEMPLATE_LOCK_RETRIES and lock_timeout_in_task(err, template["vmid"]):
+                    lock_waits += 1   # the template's config lock was held (1 s wait in the worker): again
+                    continue
+                raise
             self.wait_clone_done()
             return
         raise InputError("vmid: no free vmid found after %d attempts" % MAX_VMID_ATTEMPTS, option="vmid")

@@ -258,3 +258,28 @@ def test_vmid_taken_inside_the_clone_task_builds_again_with_another_vmid(monkeyp
     result = run(pve, template="debian-12", name="a")
     assert result["vmid"] > 100
     assert [e[2]["newid"] for e in pve.writes() if e[1].endswith("/clone")][0] == 100
+
+
+def test_template_lock_timeout_in_the_clone_task_is_tried_again_a_few_times(monkeypatch):
+    from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import TaskFailed
+    text = "can't lock file '/var/lock/qemu-server/lock-9000.conf' - got timeout"
+    failures = [4]
+
+    class LockedWaiter(FakeWaiter):
+        def wait(self, upids, deadline, fail_on_error=True):
+            if failures[0] and ":qmclone:" in upids[0]:
+                failures[0] -= 1
+                for vmid in [v for v in self.client.guests if v != 9000]:
+                    self.client.guests.pop(vmid)
+                raise TaskFailed("task failed: " + text, tasks=[{"upid": upids[0], "exitstatus": text}])
+            return FakeWaiter.wait(self, upids, deadline, fail_on_error)
+
+    monkeypatch.setattr(server_mod, "TaskWaiter", LockedWaiter)
+    pve = FakePve()
+    with pytest.raises(ProxmoxError) as err:
+        run(pve, template="debian-12", name="a")
+    assert "lock-9000.conf" in str(err.value)
+    assert len([e for e in pve.writes() if e[1].endswith("/clone")]) == 4      # the first and 3 more
+    failures[0] = 1
+    pve = FakePve()
+    assert run(pve, template="debian-12", name="a")["vmid"] >= 100
