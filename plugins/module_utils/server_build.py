@@ -12,14 +12,19 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import random
+import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_nodes, next_vmid
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
+    InputError, ProxmoxError, TaskFailed, UNKNOWN)
 
 MAX_VMID_ATTEMPTS = 30
+TEMPLATE_LOCK_RETRIES = 3      # clone tasks started again after failing on the template's config lock
 # Settings a rebuild carries over from the old guest unless the run sets them itself.
 KEEP_KEYS = ("ciuser", "sshkeys", "nameserver", "searchdomain", "citype", "onboot", "tags", "description",
              "cores", "sockets", "memory", "balloon", "agent")
@@ -51,6 +56,41 @@ def resolve_template(all_guests, template, name, required=True):
         raise InputError("template: %d templates are named %r (vmids %s); give the vmid"
                          % (len(found), text, ", ".join(str(g["vmid"]) for g in found)), option="template")
     return found[0]
+
+
+def resolve_templates(all_guests, template, name):
+    """The templates ``template`` names: the one with that vmid, or every template of that name (operators may keep
+    a copy on each node). InputError (option ``template``) as :func:`resolve_template`."""
+    text = str(template or "").strip()
+    if text and not text.isdigit():
+        found = [g for g in all_guests if qc.parse_bool(g.get("template") or 0) and g.get("name") == text]
+        if len(found) > 1:
+            return sorted(found, key=lambda g: int(g["vmid"]))
+    return [resolve_template(all_guests, template, name)]
+
+
+def vmid_taken_in_task(err, newid):
+    """True when a failed qmclone task (TaskFailed ``err``) failed because ``newid`` was taken meanwhile: the
+    worker re-checks the vmid inside its locks (qemu-server clone_vm): "unable to create VM N: config file already
+    exists", its lock "can't lock file '/var/lock/qemu-server/lock-N.conf' - got timeout" held by another clone,
+    or pmxcfs refusing the temporary config of a vmid that is a guest of another node ("close (rename) atomic file
+    '.../N.conf' failed: File exists"). Nothing was created then: building again with another vmid is safe."""
+    texts = [str(t.get("exitstatus") or "") for t in getattr(err, "tasks", [])] or [str(err)]
+    for text in texts:
+        if re.search(r"unable to create VM %d\b.*already exists" % newid, text):
+            return True
+        if re.search(r"lock-%d\.conf' - got timeout" % newid, text):
+            return True
+        if re.search(r"/%d\.conf' failed: File exists" % newid, text):
+            return True
+    return False
+
+
+def lock_timeout_in_task(err, vmid):
+    """True when a failed task (TaskFailed ``err``) could not get ``vmid``'s config lock: the clone worker waits 1 s
+    for the template's lock (shared when stopped), which someone else held exclusively; nothing was created."""
+    texts = [str(t.get("exitstatus") or "") for t in getattr(err, "tasks", [])] or [str(err)]
+    return any(re.search(r"lock-%d\.conf' - got timeout" % int(vmid), text) for text in texts)
 
 
 def choose_node(nodes, wanted=None):
@@ -95,40 +135,81 @@ class Builder(object):
         self.run = run
         self.client = run.client
         self.params = run.params
+        self.template_config = None
 
     # --- create ------------------------------------------------------------------------------------------------
-    def create(self, vmid=None, node=None):
+    def place(self, node=None):
+        """(template, node) for a new clone: the template named by ``template`` (or its copy on the node) and a node
+        Proxmox VE can clone it to (placement.py). ``node``: the node it must go to (a rebuild keeps its node), else
+        the ``node`` option, else the node with the most free memory among those the template reaches.
+        Reads ``/nodes``, ``/storage`` and each candidate template's config, and with ``bridge`` the bridges of the
+        candidate nodes (``GET /nodes/{node}/network?type=any_bridge``); writes nothing.
+        Raises InputError naming ``node`` when the template cannot reach the node, ``bridge`` when it lacks the
+        bridge."""
         run = self.run
-        template = run.find_template()
-        if not self.params.get("full_clone", True):
-            node = node or template["node"]
-        node = node or choose_node(list_nodes(self.client), self.params.get("node"))
+        templates = resolve_templates(run.list_guests(), self.params.get("template"), self.params["name"])
+        configs = {}
+        for template in templates:
+            configs[template["vmid"]] = guests.read_config(self.client, template["node"], template["vmid"],
+                                                           deadline=run.deadline)
+        index = placement.storage_index(self.client.get("/storage", deadline=run.deadline))
+        storage = self.params.get("storage") if self.params.get("full_clone", True) else None
+        bridges = {}
+
+        def bridges_of(name):
+            if name not in bridges:
+                bridges[name] = placement.bridge_names(self.client.get(
+                    api_path("nodes", name, "network"), params={"type": "any_bridge"}, deadline=run.deadline))
+            return bridges[name]
+
+        template, node = placement.place(templates, configs, index, list_nodes(self.client, deadline=run.deadline),
+                                         wanted=node or self.params.get("node"), target_storage=storage,
+                                         choose=choose_node, bridge=self.params.get("bridge"),
+                                         bridges_of=bridges_of)
+        self.template_config = configs[template["vmid"]]
+        return template, node
+
+    def create(self, vmid=None, node=None, placed=None):
+        run = self.run
+        template, node = placed or self.place(node)
         run.changed = True
         run.created = True
         run.diff.add("state", "absent", "present")
         if run.check_mode:
             run.guest = {"vmid": vmid or self.params.get("vmid"), "node": node, "status": "stopped",
                          "name": self.params["name"], "pool": self.pool()}
-            run.config = guests.read_config(self.client, template["node"], template["vmid"], deadline=run.deadline)
+            run.config = dict(self.template_config)
             run.config.pop("template", None)
             run.config["name"] = self.params["name"]
             return
         pool = self.pool()
-        upid, newid = self.clone(template, node, vmid or self.params.get("vmid"), pool)
-        run.guest = {"vmid": newid, "node": node, "status": "stopped", "name": self.params["name"], "lock": "clone",
-                     "pool": pool}
-        run.start_step("clone", [upid])
-        self.wait_clone_done()
+        fixed, last, lock_waits = vmid or self.params.get("vmid"), 0, 0
+        for attempt in range(MAX_VMID_ATTEMPTS):
+            upid, newid = self.clone(template, node, fixed, pool, last=last, first_attempt=attempt)
+            run.guest = {"vmid": newid, "node": node, "status": "stopped", "name": self.params["name"],
+                         "lock": "clone", "pool": pool}
+            try:
+                run.start_step("clone", [upid])
+            except TaskFailed as err:
+                if not fixed and vmid_taken_in_task(err, newid):
+                    last = newid      # another build took the vmid after our request was checked: next one
+                    continue
+                if lock_waits < TEMPLATE_LOCK_RETRIES and lock_timeout_in_task(err, template["vmid"]):
+                    lock_waits += 1   # the template's config lock was held (1 s wait in the worker): again
+                    continue
+                raise
+            self.wait_clone_done()
+            return
+        raise InputError("vmid: no free vmid found after %d attempts" % MAX_VMID_ATTEMPTS, option="vmid")
 
     def pool(self):
         """The pool a new server joins: ``pool`` ("": none); without it, the pool of the server it replaces."""
         wanted = self.params.get("pool")
         return (wanted or None) if wanted is not None else self.run.kept_pool
 
-    def clone(self, template, node, fixed_vmid, pool=None):
+    def clone(self, template, node, fixed_vmid, pool=None, last=0, first_attempt=0):
         """Start the clone into a free vmid; returns (upid or None after an unknown outcome, vmid)."""
-        last = 0
-        for attempt in range(MAX_VMID_ATTEMPTS):
+        for attempt in range(first_attempt, first_attempt + MAX_VMID_ATTEMPTS):
             newid = fixed_vmid or candidate_vmid(next_vmid(self.client), last, attempt)
             try:
                 upid = guests.clone(self.client, template["node"], template["vmid"], newid, self.params["name"],
@@ -203,7 +284,8 @@ class Builder(object):
         run = self.run
         guest = dict(run.guest)
         run.kept_pool = guest.get("pool")  # PVE drops a destroyed guest from its pool: the new one goes back in
-        run.find_template()             # before anything is deleted: the template must be there to build again
+        # before anything is deleted: the template must be there and reach the server's node to build it again
+        placed = self.place(guest["node"])
         run.changed = True
         if run.check_mode:
             run.config = run.read_config_or_none() or {}
@@ -212,4 +294,4 @@ class Builder(object):
             run.power("stop", "stopped")
         run.destroy(skiplock=skiplock)
         run.config = None
-        self.create(vmid=guest["vmid"], node=guest["node"])
+        self.create(vmid=guest["vmid"], placed=placed)

@@ -52,7 +52,12 @@ options:
     type: int
   node:
     description:
-      - The node for a new server. Defaults to the online node with the most free memory.
+      - The node for a new server. Defaults to the online node with the most free memory among the nodes the
+        template can be cloned to.
+      - Proxmox VE clones a template to another node only when all its volumes (disks, cloud-init drive, ISO) are
+        on shared storage. A template on per-node storage builds only on its own node; when O(node) names another
+        node, the template of the same name on O(node) is used if there is one, else the run fails before any
+        change, naming O(node) and the template's storage.
       - Ignored for an existing server, which is found wherever it is.
     type: str
   state:
@@ -74,17 +79,21 @@ options:
   template:
     description:
       - The template to clone a new server from, by name or vmid. It may live on another node than the new server
-        (the clone then runs on the template's node with a target node).
+        when its volumes are on shared storage (the clone then runs on the template's node with a target node).
+      - By name, copies of one template kept on several nodes under the same name are all candidates; the one on
+        the chosen node is used.
       - Required to build a server that does not exist yet and for O(state=rebuilt).
     type: str
   full_clone:
     description:
-      - Make a full copy of the template's disks. V(false) makes a linked clone on the template's node.
+      - Make a full copy of the template's disks. V(false) makes a linked clone (same placement rules, on another
+        node only from shared storage).
     type: bool
     default: true
   storage:
     description:
-      - The storage for a full clone's disks. Defaults to the template's storage.
+      - The storage for a full clone's disks. Defaults to the template's storage. For a clone to another node than
+        the template's it must be shared storage available there.
     type: str
   pool:
     description:
@@ -126,7 +135,10 @@ options:
     description: The server's description (notes). An empty string removes it.
     type: str
   bridge:
-    description: The bridge of the first network device (C(net0)), for example V(vmbr0).
+    description:
+      - The bridge of the first network device (C(net0)), for example V(vmbr0).
+      - A new server is placed only on a node that has this bridge; when O(node) lacks it the run fails before any
+        change (Proxmox VE would build the server and fail to start it).
     type: str
   vlan:
     description: The VLAN tag of C(net0); V(0) removes the tag.

@@ -1,28 +1,72 @@
-"""POST /nodes/{node}/qemu/{vmid}/clone: full and linked clones, lock: clone, contention on the source's lock."""
+"""POST /nodes/{node}/qemu/{vmid}/clone: full and linked clones, lock: clone, shared storage and target nodes,
+the worker's config locks (shared on a stopped source) and their contention."""
 from . import guestconfig as gc
-from .errors import ApiError, fail, param_error
+from .errors import ApiError, fail, worker_error
 from .model import GIB, Guest, format_size
 from .progress import transfer_lines
 
-SOURCE_LOCK_SECONDS = 1.5     # the clone holds the source's config lock this long (parallel clones contend)
 CLONE_RATE = 1.0 * GIB        # bytes per simulated second for full clones
+LOCK_WAIT = 1.0               # the worker waits this long for each config lock (lock_config_{shared,full}(.., 1, ..))
 SKIP_KEYS = ("template", "lock", "meta", "vmgenid", "smbios1")
 
 
+def _volumes(config):
+    """[(key, volid, is cdrom)] of every drive with a volume (disks, cloud-init drive, ISO), sorted by key."""
+    out = []
+    for key, value in sorted(config.items()):
+        if not gc.DISK_KEY.match(key):
+            continue
+        volume = gc.split_drive(value)[0]
+        if not volume or volume in ("none", "cdrom"):
+            continue
+        out.append((key, volume, gc.is_media(value) and "cloudinit" not in volume))
+    return out
+
+
 def _checks(call, src, newid, full, target):
-    state = call.state
-    state.check_node(target)
-    if newid in state.guests:
-        raise fail("unable to create VM %d - config file already exists" % newid)
-    if not full and not src.template:
-        raise fail("linked clone feature only available for templates")
-    if not full and call.params.get("storage"):
-        raise param_error({"storage": "parameter 'storage' not allowed for linked clones"})
-    if not full and target != src.node:
-        raise fail("can't clone VM to node '%s' (VM uses local storage)" % target)
+    """The checks qemu-server's clone_vm runs before forking (load_and_check), in its order."""
+    state, local = call.state, src.node
+    state.check_pool(call.params.get("pool"))
+    if target and target not in state.nodes:
+        raise fail("no such cluster node '%s'" % target)
+    storage = call.params.get("storage")
+    if storage:
+        state.storage(local, storage)
+        if target and not state.storage(target, storage).shared:
+            raise fail("can't clone to non-shared storage '%s'" % storage)
     if src.lock:
         raise fail("VM is locked (%s)" % src.lock)
-    state.check_pool(call.params.get("pool"))
+    if storage and not full:
+        raise fail("parameter 'storage' not allowed for linked clones")
+    if call.params.get("format") and not full:
+        raise fail("parameter 'format' not allowed for linked clones")
+    volumes = _volumes(src.config)
+    if target and not all(state.volume_is_shared(local, volid) for _k, volid, _cd in volumes):
+        raise fail("can't clone VM to node '%s' (VM uses local storage)" % target)
+    existing = state.guests.get(newid)
+    if existing is not None and existing.node == local:     # only the local node's config directory is looked at
+        raise fail("unable to create VM %d: config file already exists" % newid)
+    if not full:
+        for key, volid, cdrom in volumes:
+            if not cdrom and "cloudinit" not in volid and not volid.split(":", 1)[1].startswith("base-"):
+                raise fail("Linked clone feature is not supported for '%s' (%s)" % (volid, key))
+
+
+def _worker_error(call, src, newid):
+    """What ends the worker before it copies anything, or None: the config locks (source shared when stopped,
+    exclusive when running; new vmid exclusive; 1 s each), then the temporary config, which pmxcfs refuses when
+    the vmid is a guest of another node."""
+    state = call.state
+    budget = call.clock.deadline(LOCK_WAIT)
+    mode = "exclusive" if src.status == "running" else "shared"
+    for vmid, wanted in ((src.vmid, mode), (newid, "exclusive")):
+        if state.lock_free_at(vmid, wanted) > budget:
+            return "can't lock file '/var/lock/qemu-server/lock-%d.conf' - got timeout" % vmid
+    if newid in state.guests:
+        return worker_error(["creating a clone of VM %d with ID %d" % (src.vmid, newid)],
+                            "close (rename) atomic file '/etc/pve/nodes/%s/qemu-server/%d.conf' failed: File exists"
+                            % (src.node, newid))
+    return None
 
 
 def _plan_disks(call, src, full, target):
@@ -35,7 +79,7 @@ def _plan_disks(call, src, full, target):
         if gc.is_media(value) and "cloudinit" not in volume:
             continue
         storage = call.params.get("storage") if full and call.params.get("storage") else volume.split(":", 1)[0]
-        st = call.state.storage(target, storage)
+        st = call.state.storage(target or src.node, storage)
         if "images" not in st.content:
             raise fail("storage '%s' does not support content-type 'images'" % storage)
         plan.append((key, volume, opts, storage, gc.disk_size(value) if "cloudinit" not in volume else 4 * 1024 ** 2))
@@ -93,13 +137,22 @@ def _script(copies, full, overhead):
 
 
 def clone(call):
+    """POST /nodes/{node}/qemu/{vmid}/clone (qemu-server API2/Qemu.pm clone_vm): synchronous checks, then a qmclone
+    worker that takes the config locks itself, so lock contention ends the task, never the request."""
     state = call.state
     src = call.guest()
-    newid, target = call.params["newid"], call.params.get("target", src.node)
+    newid, target = call.params["newid"], call.params.get("target")
+    if target == src.node:
+        target = None
     full = call.params.get("full", 0 if src.template else 1)
     _checks(call, src, newid, full, target)
-    state.config_lock(src.vmid, hold=SOURCE_LOCK_SECONDS)
-    _checks(call, src, newid, full, target)
+    error = _worker_error(call, src, newid)
+    if error:
+        upid = call.start_task("qmclone", src.vmid, LOCK_WAIT, None, error=error)
+        state_task = call.sim.tasks.tasks[upid]
+        state_task.fail_at = LOCK_WAIT if "got timeout" in error else 0.1
+        return upid
+    target = target or src.node
     plan = _plan_disks(call, src, full, target)
     guest = Guest(newid, target, _new_config(call, src, newid))
     state.guests[newid] = guest
@@ -114,16 +167,24 @@ def clone(call):
         copies = [(k, v, s) for k, v, _o, _st, s in plan if "cloudinit" not in v]
     overhead = 1.0
     duration = overhead + (sum(s for _k, _v, s in copies) / CLONE_RATE if full else 0.5)
+    holder = object()                   # the worker's config locks: the source's and the new vmid's
 
     def on_ok():
+        state.release_task_locks(holder)
         guest.config.pop("lock", None)
         if call.params.get("pool"):
             guest.pool = call.params["pool"]
 
     def on_fail(_msg):
+        state.release_task_locks(holder)
         for volume in created:
             state.free_volume(target, volume)
         if state.guests.get(newid) is guest:
             state.guests.pop(newid)
 
-    return call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead), on_ok=on_ok, on_fail=on_fail)
+    upid = call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead), on_ok=on_ok,
+                           on_fail=on_fail)
+    held = call.sim.tasks.tasks[upid].duration      # a task_duration fault may have changed it
+    state.take_task_lock(src.vmid, "exclusive" if src.status == "running" else "shared", holder, held)
+    state.take_task_lock(newid, "exclusive", holder, held)
+    return upid

@@ -89,11 +89,11 @@ def resources(call):
     if kind is None:
         out += [{"id": "/pool/%s" % p, "type": "pool", "pool": p} for p in sorted(call.state.pools)]
     if kind in (None, "storage"):
-        for st in call.state.storages.values():
+        for (node, _name), st in call.state.storage_views():     # a shared storage: one entry per node
             used = st.used()
-            out.append({"id": "storage/%s/%s" % (st.node, st.name), "type": "storage", "storage": st.name,
-                        "node": st.node, "status": "available", "plugintype": st.type, "content": ",".join(st.content),
-                        "shared": 0, "disk": used, "maxdisk": st.total})
+            out.append({"id": "storage/%s/%s" % (node, st.name), "type": "storage", "storage": st.name,
+                        "node": node, "status": "available", "plugintype": st.type, "content": ",".join(st.content),
+                        "shared": 1 if st.shared else 0, "disk": used, "maxdisk": st.total})
     return out
 
 
@@ -114,5 +114,7 @@ def storage_index(call):
             item = {"storage": st.name, "type": st.type, "content": ",".join(st.content), "digest": "0" * 40}
             if st.path:
                 item["path"] = st.path
+            if st.shared:
+                item["shared"] = 1
             out.append(item)
     return out

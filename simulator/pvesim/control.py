@@ -49,8 +49,8 @@ def dump_state(sim):
                   for g in sorted(state.guests.values(), key=lambda g: g.vmid)]
         volumes = [{"node": st.node, "storage": st.name, "volid": v.volid, "size": v.size, "vmid": v.vmid,
                     "content": v.content, "format": v.format, "ctime": v.ctime, "notes": v.notes,
-                    "protected": v.protected} for st in state.storages.values() for v in st.volumes.values()]
-        storages = [dict(st.info(), node=st.node, full=st.full) for st in state.storages.values()]
+                    "protected": v.protected} for st in state.unique_storages() for v in st.volumes.values()]
+        storages = [dict(st.info(), node=node, full=st.full) for (node, _n), st in state.storage_views()]
         tasks = [dict(t.entry(), status=t.status, exitstatus=t.exitstatus) for t in sim.tasks.tasks.values()]
         return {"release": "%d.%d" % sim.release, "speed": sim.clock.speed, "guests": guests,
                 "archives": [v for v in volumes if v["content"] == "backup"], "volumes": volumes,

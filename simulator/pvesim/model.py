@@ -42,9 +42,11 @@ class Volume:
 
 
 class Storage:
-    def __init__(self, node, name, kind, content, total, base_used, path=None):
+    def __init__(self, node, name, kind, content, total, base_used, path=None, shared=False):
+        # a shared storage (storage.cfg `shared 1`: Ceph RBD, NFS, ...) is one object seen from every node it is
+        # available on: node is None, its volumes and its space are one pool
         self.node, self.name, self.type, self.content = node, name, kind, content
-        self.total, self.base_used, self.path = total, base_used, path
+        self.total, self.base_used, self.path, self.shared = total, base_used, path, shared
         self.volumes = {}
         self.full = False
         self.prune_backups = "keep-all=1"
@@ -62,7 +64,7 @@ class Storage:
     def info(self):
         used = self.used()
         return {"storage": self.name, "type": self.type, "content": ",".join(self.content), "active": 1,
-                "enabled": 1, "shared": 0, "total": self.total, "used": used, "avail": self.total - used,
+                "enabled": 1, "shared": 1 if self.shared else 0, "total": self.total, "used": used, "avail": self.total - used,
                 "used_fraction": round(used / float(self.total), 6)}
 
 

@@ -1,4 +1,5 @@
 """Power actions: start, stop, shutdown, reboot, reset, suspend, resume (qm* tasks)."""
+from . import network
 from .errors import fail
 from .guestconfig import apply_pending
 from .guests import regenerate_cloudinit
@@ -49,6 +50,8 @@ def power(action):
     def handler(call):
         guest = call.guest()
         error = _problem(guest, action, call.params)
+        if action == "start" and error is None:
+            error = network.start_error(call.state, guest)
         call.state.config_lock(guest.vmid)
 
         def on_ok():

@@ -2,6 +2,7 @@
 import re
 
 from . import agent, auth, backups, clone, cluster, guests, pools, power, resize, snapshots, storage, tasksapi
+from . import network
 
 VMS = "/vms/{vmid}"
 ROUTES = [
@@ -23,6 +24,7 @@ ROUTES = [
     ("GET", "/nodes/{node}/tasks/{upid}/status", tasksapi.task_status, None),
     ("GET", "/nodes/{node}/tasks/{upid}/log", tasksapi.task_log, None),
     ("GET", "/nodes/{node}/storage", storage.storage_list, None),
+    ("GET", "/nodes/{node}/network", network.network_index, None),
     ("GET", "/nodes/{node}/storage/{storage}/status", storage.storage_status, None),
     ("GET", "/nodes/{node}/storage/{storage}/content", storage.content_list, None),
     ("GET", "/nodes/{node}/storage/{storage}/content/{volume}", storage.content_get, None),

@@ -267,6 +267,10 @@ UPID = {"node": NODE, "upid": S(req=True)}
 SNAPNAME = S(40, fmt="pve-configid", req=True)
 VOLUME = {"node": NODE, "storage": S(fmt="pve-storage-id"), "volume": S(req=True)}
 
+# GET /nodes/{node}/network `type`, in the order releases added them: 7.4 has the first 10, 8.0 adds
+# any_local_bridge, 8.4 vnet, 9.1 fabric and include_sdn (the published schemas)
+NETWORK_TYPES = ("bridge", "bond", "eth", "alias", "vlan", "OVSBridge", "OVSBond", "OVSPort", "OVSIntPort",
+                 "any_bridge", "any_local_bridge", "vnet", "fabric", "include_sdn")
 TABLE = {
     ("POST", "/access/ticket"): lambda r: {"username": S(64, req=True), "password": S(req=True), "otp": S(),
                                            "realm": S(32), "path": dict(S(64), requires="privs"),
@@ -292,6 +296,7 @@ TABLE = {
     ("GET", "/nodes/{node}/storage"): lambda r: {"node": NODE, "content": S(), "enabled": B(), "format": B(),
                                                  "storage": S(fmt="pve-storage-id"), "target": S()},
     ("GET", "/nodes/{node}/storage/{storage}/status"): lambda r: {"node": NODE, "storage": STORAGE},
+    ("GET", "/nodes/{node}/network"): lambda r: {"node": NODE, "type": E(*NETWORK_TYPES[:10 + (r >= (8, 0)) + (r >= (8, 4)) + 2 * (r >= (9, 1))])},
     ("GET", "/nodes/{node}/storage/{storage}/content"): lambda r: {"node": NODE, "storage": STORAGE,
                                                                    "content": S(), "vmid": vmid(r, req=False)},
     ("GET", "/nodes/{node}/storage/{storage}/content/{volume}"): lambda r: VOLUME,

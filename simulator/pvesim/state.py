@@ -15,6 +15,13 @@ SEED_TEMPLATES = (           # vmid, node, name, disk size, memory
     (9001, "pve1", "ubuntu-24.04", 3584 * MIB, 2048),
     (9002, "pve2", "rocky-9", 10 * GIB, 2048),
 )
+# Shared storage (storage.cfg `shared 1`, no `nodes` restriction): one pool of space seen by every node.
+SHARED_STORAGES = (          # name, type, content, total, base used
+    ("ceph-vm", "rbd", ["images"], 1024 * GIB, 120 * GIB),
+)
+SHARED_TEMPLATES = (         # vmid, node (where its config lives), name, disk size, memory, storage
+    (9003, "pve2", "debian-12-ceph", 2 * GIB, 2048, "ceph-vm"),
+)
 
 
 def config_text(config):
@@ -56,18 +63,26 @@ class State:
                                                          100 * GIB, 9 * GIB, "/var/lib/vz")
                 self.storages[(node, "local-lvm")] = Storage(node, "local-lvm", "lvmthin", ["images", "rootdir"],
                                                              200 * GIB, 0)
+            for name, kind, content, total, used in SHARED_STORAGES:
+                shared = Storage(None, name, kind, content, total, used, shared=True)
+                for node in self.nodes:
+                    self.storages[(node, name)] = shared
+            self.networks = dict((node.name, node_networks(node)) for node in self.nodes.values())
+            self.task_locks = {}     # vmid -> {holder: (mode "shared"|"exclusive", until)}: config locks of workers
             self.guests = {}
             self.pools = dict(SEED_POOLS)
             self.lock_until = {}
             for vmid, node, name, size, memory in SEED_TEMPLATES:
                 self._seed_template(vmid, node, name, size, memory)
+            for vmid, node, name, size, memory, storage in SHARED_TEMPLATES:
+                self._seed_template(vmid, node, name, size, memory, storage)
             if hasattr(self, "on_reset"):
                 self.on_reset()
             self.cond.notify_all()
 
-    def _seed_template(self, vmid, node, name, size, memory):
-        disk = self.add_volume(node, "local-lvm", "base-%d-disk-0" % vmid, size, vmid)
-        ci = self.add_volume(node, "local-lvm", "vm-%d-cloudinit" % vmid, 4 * MIB, vmid)
+    def _seed_template(self, vmid, node, name, size, memory, storage="local-lvm"):
+        disk = self.add_volume(node, storage, "base-%d-disk-0" % vmid, size, vmid)
+        ci = self.add_volume(node, storage, "vm-%d-cloudinit" % vmid, 4 * MIB, vmid)
         config = {
             "agent": "1", "boot": "order=scsi0;ide2;net0", "cores": 2, "ide2": ci.volid + ",media=cdrom",
             "ipconfig0": "ip=dhcp", "memory": memory if self.release < (8, 4) else str(memory),
@@ -90,6 +105,28 @@ class State:
         if st is None:
             raise fail("storage '%s' does not exist" % name)
         return st
+
+    def storage_views(self):
+        """[(node, storage)] for every storage as each node sees it (a shared storage once per node)."""
+        return sorted(self.storages.items(), key=lambda item: item[0])
+
+    def unique_storages(self):
+        """Every storage once (a shared storage is one object under every node's key)."""
+        seen, out = set(), []
+        for _key, st in self.storage_views():
+            if id(st) not in seen:
+                seen.add(id(st))
+                out.append(st)
+        return out
+
+    def volume_is_shared(self, node, volid):
+        """pve-storage storage_config(...)->{shared} for the storage of ``volid`` (ISO and cloud-init volumes too)."""
+        st = self.storages.get((node, volid.split(":", 1)[0]))
+        return bool(st and st.shared)
+
+    def bridges(self, node):
+        """The names of the Linux bridges configured on ``node``."""
+        return sorted(k for k, v in self.networks.get(node, {}).items() if v["type"] in ("bridge", "OVSBridge"))
 
     def add_volume(self, node, storage, name, size, vmid, content="images", fmt="raw", ctime=None):
         st = self.storage(node, storage)
@@ -137,7 +174,7 @@ class State:
         deadline = self.clock.deadline(LOCK_TIMEOUT)
         while True:
             now = self.clock.mono()
-            until = self.lock_until.get(vmid, 0)
+            until = max([self.lock_until.get(vmid, 0)] + [u for _m, u in self.task_locks.get(vmid, {}).values()])
             if until <= now:
                 break
             if now >= deadline:
@@ -149,6 +186,44 @@ class State:
     def hold_config_lock(self, vmid, sim_seconds):
         self.lock_until[vmid] = max(self.lock_until.get(vmid, 0), self.clock.deadline(sim_seconds))
 
+    def lock_free_at(self, vmid, mode):
+        """When (monotonic) ``vmid``'s config lock can be had in ``mode``: a shared lock waits only for exclusive
+        holders (flock LOCK_SH, PVE::AbstractConfig lock_config_shared), an exclusive one for every holder."""
+        until = self.lock_until.get(vmid, 0)           # held by a synchronous caller or the hold_lock fault
+        for held_mode, held_until in self.task_locks.get(vmid, {}).values():
+            if mode == "exclusive" or held_mode == "exclusive":
+                until = max(until, held_until)
+        return until
+
+    def take_task_lock(self, vmid, mode, holder, sim_seconds):
+        self.task_locks.setdefault(vmid, {})[holder] = (mode, self.clock.deadline(sim_seconds))
+
+    def release_task_locks(self, holder):
+        for vmid in list(self.task_locks):
+            self.task_locks[vmid].pop(holder, None)
+            if not self.task_locks[vmid]:
+                del self.task_locks[vmid]
+        self.cond.notify_all()
+
     def release_config_lock(self, vmid):
         self.lock_until.pop(vmid, None)
         self.cond.notify_all()
+
+
+def node_networks(node):
+    """/etc/network/interfaces of a node as GET /nodes/{node}/network reports it: two NICs, the management bridge
+    vmbr0 and the VLAN-aware guest bridge vmbr1 (pve-common PVE::INotify read_etc_network_interfaces)."""
+    prefix = node.ip.rsplit(".", 1)[0]
+    return {
+        "eno1": {"iface": "eno1", "type": "eth", "method": "manual", "families": ["inet"], "exists": 1, "active": 1,
+                 "priority": 3},
+        "eno2": {"iface": "eno2", "type": "eth", "method": "manual", "families": ["inet"], "exists": 1, "active": 1,
+                 "priority": 4},
+        "vmbr0": {"iface": "vmbr0", "type": "bridge", "method": "static", "families": ["inet"], "autostart": 1,
+                  "active": 1, "address": node.ip, "netmask": "24", "cidr": node.ip + "/24",
+                  "gateway": prefix + ".1", "bridge_ports": "eno1", "bridge_stp": "off", "bridge_fd": "0",
+                  "priority": 5},
+        "vmbr1": {"iface": "vmbr1", "type": "bridge", "method": "manual", "families": ["inet"], "autostart": 1,
+                  "active": 1, "bridge_ports": "eno2", "bridge_stp": "off", "bridge_fd": "0",
+                  "bridge_vlan_aware": 1, "bridge_vids": "2-4094", "comments": "customer VLANs\n", "priority": 6},
+    }

@@ -33,7 +33,7 @@ def test_nodes_storages_and_placement_facts(sim, run_playbook):
         assert node["online"] is True and node["status"] == "online"
         assert node["cpu"]["count"] == api["maxcpu"] and node["memory"]["total"] == api["maxmem"]
         assert node["memory"]["used"] + node["memory"]["free"] == node["memory"]["total"]
-        assert node["image_storages"] == ["local-lvm"] and node["backup_storages"] == ["local"]
+        assert node["image_storages"] == ["ceph-vm", "local-lvm"] and node["backup_storages"] == ["local"]
         by_name = dict((s["storage"], s) for s in node["storages"])
         api_storages = dict((s["storage"], s) for s in sim.api("GET", "/nodes/%s/storage" % node["node"]))
         assert set(by_name) == set(api_storages)
@@ -42,8 +42,9 @@ def test_nodes_storages_and_placement_facts(sim, run_playbook):
             assert view["used"] == api_storages[storage]["used"] and 0 <= view["used_fraction"] <= 1
         assert by_name["local-lvm"]["images"] is True and by_name["local-lvm"]["backups"] is False
         assert "backup" in by_name["local"]["content"] and by_name["local"]["images"] is False
+        assert by_name["ceph-vm"]["shared"] is True and by_name["local-lvm"]["shared"] is False
     templates = dict((n["node"], n["guests"]["templates"]) for n in nodes)
-    assert templates == {"pve1": 2, "pve2": 1}
+    assert templates == {"pve1": 2, "pve2": 2}         # 9003 (on shared ceph-vm) has its config on pve2
 
 
 def test_one_node_and_check_mode(sim, run_playbook):
@@ -51,7 +52,7 @@ def test_one_node_and_check_mode(sim, run_playbook):
     run = run_playbook([node_info({"node": "pve2"}, name="one")], check=True)
     assert run.ok, run
     nodes = run.task("one")["nodes"]
-    assert [n["node"] for n in nodes] == ["pve2"] and nodes[0]["guests"]["templates"] == 1
+    assert [n["node"] for n in nodes] == ["pve2"] and nodes[0]["guests"]["templates"] == 2
 
 
 def test_unknown_node_fails_naming_the_option(sim, run_playbook):

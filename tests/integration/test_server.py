@@ -176,16 +176,60 @@ def test_rebuilt_keeps_identity(sim, run_playbook):
     assert run.ok and again["changed"] is False and writes == []
 
 
-def test_template_on_another_node(sim, run_playbook):
+@pytest.mark.parametrize("sim", ["7.4", "9.1"], indirect=True)
+def test_build_placement_per_node_and_shared_storage(sim, run_playbook):
+    """A template on per-node storage builds on its own node only; one on shared storage (9003 on ceph-vm, config
+    on pve2) anywhere. A node the template cannot reach is refused before any write."""
     sim.reset()
-    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9", "node": "pve1",
-                                          "state": "started"})
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9", "node": "pve1"})
+    assert not run.ok and writes == []
+    assert result["msg"].startswith("node: cannot build on pve1") and "'local-lvm' is not shared" in result["msg"]
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9"})
     assert run.ok, run
     clone = [w for w in writes if w["path"].endswith("/clone")][0]
-    assert "/nodes/pve2/qemu/9002/clone" in clone["path"] and clone["params"]["target"] == "pve1"
+    assert "/nodes/pve2/qemu/9002/clone" in clone["path"] and "target" not in clone["params"]
+    assert result["node"] == "pve2" and sim.guest(result["vmid"])["_node"] == "pve2"
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "deb1", "template": "debian-12-ceph",
+                                                              "node": "pve1", "state": "started"})
+    assert run.ok, run
+    clone = [w for w in writes if w["path"].endswith("/clone")][0]
+    assert "/nodes/pve2/qemu/9003/clone" in clone["path"] and clone["params"]["target"] == "pve1"
     assert result["node"] == "pve1" and sim.guest(result["vmid"])["_node"] == "pve1"
-    run, again, unused, writes = run_one(run_playbook, sim, {"name": "rocky1", "template": "rocky-9", "state": "started"})
+    run, again, unused, writes = run_one(run_playbook, sim, {"name": "deb1", "template": "debian-12-ceph",
+                                                             "state": "started"})
     assert run.ok and again["changed"] is False and writes == []
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "deb2", "template": "debian-12-ceph"})
+    assert run.ok, run
+    assert result["node"] in ("pve1", "pve2") and sim.guest(result["vmid"])["_node"] == result["node"]
+
+
+def test_same_named_template_copy_on_the_wanted_node_is_used(sim, run_playbook):
+    """Operators keep a copy of a per-node template on each node under one name: `node` picks the copy there."""
+    sim.reset()
+    sim.wait_task(sim.api("POST", "/nodes/pve1/qemu/9000/clone", newid=9010, name="rocky-9", full=1))
+    sim.wait_task(sim.api("POST", "/nodes/pve1/qemu/9010/template"))
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky2", "template": "rocky-9", "node": "pve1"})
+    assert run.ok, run
+    clone = [w for w in writes if w["path"].endswith("/clone")][0]
+    assert "/nodes/pve1/qemu/9010/clone" in clone["path"] and "target" not in clone["params"]
+    assert result["node"] == "pve1"
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rocky3", "template": "rocky-9", "node": "pve2"})
+    assert run.ok, run
+    assert "/nodes/pve2/qemu/9002/clone" in [w for w in writes if w["path"].endswith("/clone")][0]["path"]
+
+
+def test_bridge_missing_on_the_node_refused_before_any_write(sim, run_playbook):
+    """PVE accepts a netN on a bridge the node lacks and fails only at start; jotun_server checks the node's
+    bridges (GET /nodes/{node}/network?type=any_bridge) first."""
+    sim.reset()
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "br1", "template": "debian-12",
+                                                              "bridge": "vmbr9"})
+    assert not run.ok and writes == []
+    assert result["msg"].startswith("bridge: 'vmbr9' is not a bridge of pve1 (pve1 has vmbr0, vmbr1)")
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "br1", "template": "debian-12",
+                                                              "bridge": "vmbr1", "vlan": 30, "state": "started"})
+    assert run.ok, run
+    assert "bridge=vmbr1" in sim.guest(result["vmid"])["net0"] and result["status"] == "running"
 
 
 def test_wait_false_returns_at_the_clone_step(sim, run_playbook):

@@ -78,8 +78,8 @@ def test_find_by_name_vmid_tags_node_and_all(fleet, run_playbook):
     assert vmids(run, "vmid") == [151]
     assert vmids(run, "tag web") == [150, 151]
     assert vmids(run, "tags prod+web") == [150]
-    assert vmids(run, "node pve2") == [151, 9002]
-    assert vmids(run, "all") == [150, 151, 9000, 9001, 9002]
+    assert vmids(run, "node pve2") == [151, 9002, 9003]
+    assert vmids(run, "all") == [150, 151, 9000, 9001, 9002, 9003]
     assert run.task("none")["servers"] == [] and run.task("none")["changed"] is False
     assert not fleet.writes(mark)
 
@@ -146,7 +146,7 @@ def test_summary_only_is_one_request_and_check_mode(fleet, run_playbook):
     run = run_playbook([info("fleet", details=False)], check=True)
     assert run.ok, run
     servers = run.task("fleet")["servers"]
-    assert [s["vmid"] for s in servers] == [150, 151, 9000, 9001, 9002]
+    assert [s["vmid"] for s in servers] == [150, 151, 9000, 9001, 9002, 9003]
     web1 = servers[0]
     assert web1["name"] == "web1" and web1["node"] == "pve1" and web1["status"] == "running"
     assert web1["tags"] == ["prod", "web"] and web1["memory_bytes"] > 0 and "disks" not in web1

@@ -80,31 +80,38 @@ def test_lifecycle(fresh):
     assert ("DELETE", "/api2/json/nodes/pve1/qemu/120") in paths
 
 
-def test_linked_clone_to_other_node_refused_full_clone_allowed(fresh):
-    resp = fresh.call("POST", "/nodes/pve1/qemu/9000/clone", data={"newid": 130, "target": "pve2"})
-    assert resp.status_code == 500 and "local storage" in resp.reason
-    upid = fresh.write("POST", "/nodes/pve1/qemu/9000/clone", newid=130, target="pve2", full=1, storage="local-lvm")
-    assert upid.startswith("UPID:pve1:")
+def test_clone_to_other_node_needs_shared_storage(fresh):
+    """qemu-server clone_vm: `target` needs every volume of the source on shared storage, full clones too."""
+    for data in ({"newid": 130, "target": "pve2"}, {"newid": 130, "target": "pve2", "full": 1},
+                 {"newid": 130, "target": "pve2", "full": 1, "storage": "ceph-vm"}):
+        resp = fresh.call("POST", "/nodes/pve1/qemu/9000/clone", data=data)
+        assert resp.status_code == 500 and resp.reason == "can't clone VM to node 'pve2' (VM uses local storage)"
+    resp = fresh.call("POST", "/nodes/pve1/qemu/9000/clone", data={"newid": 130, "target": "pve2", "full": 1,
+                                                                   "storage": "local-lvm"})
+    assert resp.status_code == 500 and resp.reason == "can't clone to non-shared storage 'local-lvm'"
+    upid = fresh.write("POST", "/nodes/pve2/qemu/9003/clone", newid=130, target="pve1", full=1)
+    assert upid.startswith("UPID:pve2:")
     assert fresh.wait(upid)["exitstatus"] == "OK"
-    assert fresh.guest(130)["node"] == "pve2"
-    assert fresh.get("/nodes/pve2/qemu/130/config")["name"] == "Copy-of-VM-debian-12"
+    assert fresh.guest(130)["node"] == "pve1"
+    assert fresh.get("/nodes/pve1/qemu/130/config")["name"] == "Copy-of-VM-debian-12-ceph"
 
 
 def test_clone_existing_newid_refused(fresh):
     resp = fresh.call("POST", "/nodes/pve1/qemu/9000/clone", data={"newid": 9001})
     assert resp.status_code == 500
-    assert pve_message(resp) == "unable to create VM 9001 - config file already exists\n"
+    assert pve_message(resp) == "unable to create VM 9001: config file already exists\n"
 
 
 def test_cluster_views(fresh):
     vms = fresh.get("/cluster/resources", type="vm")
-    assert {(v["vmid"], v["node"], v["template"]) for v in vms} == {(9000, "pve1", 1), (9001, "pve1", 1), (9002, "pve2", 1)}
+    assert {(v["vmid"], v["node"], v["template"]) for v in vms} == {(9000, "pve1", 1), (9001, "pve1", 1), (9002, "pve2", 1),
+                                                                    (9003, "pve2", 1)}
     assert fresh.get("/cluster/nextid") == "100"
     assert [n["node"] for n in fresh.get("/nodes")] == ["pve1", "pve2"]
     assert fresh.get("/nodes/pve2/status")["memory"]["total"] > 0
     assert len([e for e in fresh.get("/cluster/status") if e["type"] == "node"]) == 2
     stores = {s["storage"]: s for s in fresh.get("/nodes/pve1/storage")}
-    assert set(stores) == {"local", "local-lvm"} and stores["local-lvm"]["avail"] < stores["local-lvm"]["total"]
+    assert set(stores) == {"local", "local-lvm", "ceph-vm"} and stores["local-lvm"]["avail"] < stores["local-lvm"]["total"]
     resp = fresh.call("GET", "/nodes/pve1/qemu/123/config")
     assert resp.status_code == 500
     assert pve_message(resp) == "Configuration file 'nodes/pve1/qemu-server/123.conf' does not exist\n"

@@ -50,6 +50,9 @@ class FakePve(object):
         if path == "/nodes":
             return [{"node": "pve1", "status": "online", "mem": 8, "maxmem": 10},
                     {"node": "pve2", "status": "online", "mem": 2, "maxmem": 10}]
+        if path == "/storage":
+            return [{"storage": "local-lvm", "type": "lvmthin", "content": "images,rootdir"},
+                    {"storage": "ceph-vm", "type": "rbd", "content": "images", "shared": 1}]
         if path == "/cluster/nextid":
             return str(max(100, max(v for v in self.guests if v < 9000) + 1 if len(self.guests) > 1 else 100))
         match = re.match(r"/nodes/(\w+)/qemu/(\d+)/(config|pending|status/current)$", path)
@@ -65,6 +68,8 @@ class FakePve(object):
             return {"status": guest["status"]}
         if path.endswith("/tasks"):
             return []
+        if path.endswith("/network"):
+            return [{"iface": "vmbr0", "type": "bridge"}]
         raise AssertionError("unexpected GET %s" % path)
 
     def post(self, path, data=None, deadline=None, retry_locked=False):
@@ -141,10 +146,11 @@ def run(pve, check_mode=False, **kwargs):
 
 def test_build_then_converged_costs_few_requests_and_no_write():
     pve = FakePve()
+    pve.guests[9000]["config"].update(scsi0="ceph-vm:base-9000-disk-0,size=8G", ide2="ceph-vm:vm-9000-cloudinit,media=cdrom")
     result = run(pve, template="debian-12", state="started", cores=2, memory=1024, tags=["b", "a"],
                  ipconfig=["dhcp"], sshkeys=["ssh-ed25519 AAAA x"], cipassword="pw", disk_size="8G")
     assert result["changed"] and result["status"] == "running" and result["step"] == "done"
-    assert result["node"] == "pve2"            # most free memory
+    assert result["node"] == "pve2"            # most free memory (the template is on shared storage)
     assert result["config"]["cipassword"] == "**********"
     paths = [entry[1] for entry in pve.writes()]
     assert paths[0] == "/nodes/pve1/qemu/9000/clone" and paths[-1].endswith("/status/start")
@@ -223,3 +229,57 @@ def test_wait_false_stops_at_clone():
     result = run(pve, template="debian-12", wait=False, state="started")
     assert result["step"] == "clone" and result["tasks"][0]["type"] == "qmclone"
     assert [e[1].rsplit("/", 1)[-1] for e in pve.writes()] == ["clone"]
+
+
+def test_per_node_template_builds_on_its_node_and_refuses_another_before_any_write():
+    pve = FakePve()
+    assert run(pve, template="debian-12", name="a")["node"] == "pve1"      # pve2 has more free memory
+    pve.log = []
+    with pytest.raises(InputError) as err:
+        run(pve, template="debian-12", name="b", node="pve2")
+    assert err.value.option == "node" and "'local-lvm'" in str(err.value) and "pve2" in str(err.value)
+    assert pve.writes() == []
+
+
+def test_vmid_taken_inside_the_clone_task_builds_again_with_another_vmid(monkeypatch):
+    from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import TaskFailed
+    failures = ["close (rename) atomic file '/etc/pve/nodes/pve1/qemu-server/100.conf' failed: File exists"]
+
+    class FailingWaiter(FakeWaiter):
+        def wait(self, upids, deadline, fail_on_error=True):
+            if failures and ":qmclone:" in upids[0]:
+                text = failures.pop()
+                self.client.guests.pop(100)          # the failed worker left nothing behind
+                raise TaskFailed("task failed: " + text, tasks=[{"upid": upids[0], "exitstatus": text}])
+            return FakeWaiter.wait(self, upids, deadline, fail_on_error)
+
+    monkeypatch.setattr(server_mod, "TaskWaiter", FailingWaiter)
+    pve = FakePve()
+    result = run(pve, template="debian-12", name="a")
+    assert result["vmid"] > 100
+    assert [e[2]["newid"] for e in pve.writes() if e[1].endswith("/clone")][0] == 100
+
+
+def test_template_lock_timeout_in_the_clone_task_is_tried_again_a_few_times(monkeypatch):
+    from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import TaskFailed
+    text = "can't lock file '/var/lock/qemu-server/lock-9000.conf' - got timeout"
+    failures = [4]
+
+    class LockedWaiter(FakeWaiter):
+        def wait(self, upids, deadline, fail_on_error=True):
+            if failures[0] and ":qmclone:" in upids[0]:
+                failures[0] -= 1
+                for vmid in [v for v in self.client.guests if v != 9000]:
+                    self.client.guests.pop(vmid)
+                raise TaskFailed("task failed: " + text, tasks=[{"upid": upids[0], "exitstatus": text}])
+            return FakeWaiter.wait(self, upids, deadline, fail_on_error)
+
+    monkeypatch.setattr(server_mod, "TaskWaiter", LockedWaiter)
+    pve = FakePve()
+    with pytest.raises(ProxmoxError) as err:
+        run(pve, template="debian-12", name="a")
+    assert "lock-9000.conf" in str(err.value)
+    assert len([e for e in pve.writes() if e[1].endswith("/clone")]) == 4      # the first and 3 more
+    failures[0] = 1
+    pve = FakePve()
+    assert run(pve, template="debian-12", name="a")["vmid"] >= 100
