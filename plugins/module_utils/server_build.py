@@ -166,15 +166,17 @@ class Builder(object):
     def wait_clone_done(self):
         """After the clone task: the lock must clear; a vanished guest means the clone failed and was cleaned up."""
         run = self.run
-        config = guests.wait_unlocked(self.client, run.guest["node"], run.guest["vmid"], run.deadline,
-                                      locks=BUILDING_LOCKS)
-        if config == {}:
-            # a clone to another node keeps its config on the source node and moves it there at the end
+        # a clone to another node keeps its config on the source node and moves it to the target at the end:
+        # when the config is not where we look, ask the (current) vmlist where the guest is now
+        for _move in range(3):
+            config = guests.wait_unlocked(self.client, run.guest["node"], run.guest["vmid"], run.deadline,
+                                          locks=BUILDING_LOCKS)
+            if config != {}:
+                break
             node = locate(self.client, run.guest["vmid"], deadline=run.deadline)
-            if node and node != run.guest["node"]:
-                run.guest["node"] = node
-                config = guests.wait_unlocked(self.client, node, run.guest["vmid"], run.deadline,
-                                              locks=BUILDING_LOCKS)
+            if not node or node == run.guest["node"]:
+                break
+            run.guest["node"] = node
         if config is None:
             raise ProxmoxError("server %r (vmid %s) still has lock %r after the clone; wait_timeout passed"
                                % (self.params["name"], run.guest["vmid"], "clone"), kind=UNKNOWN)
