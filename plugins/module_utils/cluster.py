@@ -10,7 +10,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.guests import read_config_or_none, wait_for
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.guests import (
+    is_missing, read_config_or_none, read_status, wait_for)
 
 # Locks of a guest still being made: its config may be clone_vm's temporary file (only `lock: clone`).
 BUILDING_LOCKS = ("clone", "create")
@@ -103,6 +104,16 @@ def wait_named(client, deadline=None):
     return found
 
 
+def read_status_or_none(client, node, vmid, deadline=None):
+    """``GET .../status/current`` of a qemu guest, or None when it does not exist (any more)."""
+    try:
+        return read_status(client, node, vmid, deadline=deadline)
+    except ProxmoxError as err:
+        if is_missing(err):
+            return None
+        raise
+
+
 def locate(client, vmid, deadline=None):
     """The node guest ``vmid`` is on now (the vmlist behind /cluster/resources is current), or None when it is
     gone. A clone to another node keeps its config on the source node until it ends."""
@@ -113,24 +124,34 @@ def locate(client, vmid, deadline=None):
     return None
 
 
-def find_guest(client, vmid=None, name=None, deadline=None):
+def find_guest(client, vmid=None, name=None, deadline=None, current=False):
     """The guest with *vmid* (or the one named *name*), or None; InputError when a name matches several guests.
-    Names of guests made in the last seconds come from their config (list_guests)."""
+
+    Names of guests made in the last seconds come from their config (resolve_names). With ``current`` the
+    ``status`` and ``lock`` come from ``GET .../status/current`` (one more request): /cluster/resources shows the
+    status of pvestatd's last broadcast, up to ~10 s old, so decisions about power state need ``current``."""
     if vmid is None and not name:
         raise InputError("vmid or name: give one to find a guest", option="vmid")
-    guests = list_guests(client, deadline=deadline, resolve=vmid is None)
     if vmid is not None:
         try:
             wanted = int(vmid)
         except (TypeError, ValueError):
             raise InputError("vmid: not a number: %r" % (vmid,), option="vmid")
-        found = [g for g in guests if g["vmid"] == wanted]
-        return found[0] if found else None
-    found = [g for g in guests if g["name"] == name]
-    if len(found) > 1:
-        raise InputError("name: %d guests are named %r (%s); give vmid to pick one" % (
-            len(found), name, ", ".join("%d on %s" % (g["vmid"], g["node"]) for g in found)), option="name")
-    return found[0] if found else None
+        found = [g for g in list_guests(client, deadline=deadline, resolve=False) if g["vmid"] == wanted]
+        resolve_names(client, found, deadline=deadline)
+    else:
+        found = [g for g in list_guests(client, deadline=deadline) if g["name"] == name]
+        if len(found) > 1:
+            raise InputError("name: %d guests are named %r (%s); give vmid to pick one" % (
+                len(found), name, ", ".join("%d on %s" % (g["vmid"], g["node"]) for g in found)), option="name")
+    guest = found[0] if found and not found[0].get("vanished") else None
+    if guest is not None and current and guest.get("type") in (None, "qemu"):
+        status = read_status_or_none(client, guest["node"], guest["vmid"], deadline=deadline)
+        if status is None:
+            return None
+        guest["status"] = status.get("status") or guest["status"]
+        guest["lock"] = status.get("lock") or None
+    return guest
 
 
 def list_nodes(client, deadline=None):

@@ -21,7 +21,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_conf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import wait_named
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import read_status_or_none, wait_named
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
@@ -137,11 +137,8 @@ class ServerRun(object):
             return None
         guest = {"vmid": int(found["vmid"]), "node": found["node"], "status": found.get("status"),
                  "lock": found.get("lock"), "name": name, "pool": found.get("pool")}
-        try:
-            current = guests.read_status(self.client, guest["node"], guest["vmid"], deadline=self.deadline)
-        except ProxmoxError as err:
-            if not guests.is_missing(err):
-                raise
+        current = read_status_or_none(self.client, guest["node"], guest["vmid"], deadline=self.deadline)
+        if current is None:
             return None             # destroyed since the listing
         guest["status"] = current.get("status") or guest["status"]
         guest["lock"] = current.get("lock") or None
