@@ -65,7 +65,6 @@ class Simulator:
         self.faults = Faults()
         self.state = State(self.clock, release, seed)
         self.tasks = TaskEngine(self.state, self.faults)
-        self.state.on_reset = self.tasks.reset
         # pvestatd's status broadcast behind /cluster/resources (cluster.Broadcast); a snapshot at start and reset
         self.broadcast = self.state.broadcast = Broadcast(self.state, broadcast_interval)
         self.broadcast.on_broadcast = self.tasks.tick
