@@ -62,16 +62,16 @@ def check_archive(client, volid, deadline=None):
 def restore_target(client, params, archive):
     """(vmid, existing guest dict or None) for the restore: vmid, else name of an existing guest, else the archive's own id."""
     if params.get("vmid") is not None:
-        return int(params["vmid"]), find_guest(client, vmid=int(params["vmid"]))
+        return int(params["vmid"]), find_guest(client, vmid=int(params["vmid"]), current=True)
     if params.get("name"):
-        guest = find_guest(client, name=params["name"])
+        guest = find_guest(client, name=params["name"], current=True)
         if guest is None:
             raise InputError("name: no guest is named %r; give vmid to restore into a new server" % params["name"],
                              option="name")
         return int(guest["vmid"]), guest
     if archive.get("vmid") is None:
         raise InputError("vmid: the archive's name carries no guest id; give vmid", option="vmid")
-    return int(archive["vmid"]), find_guest(client, vmid=int(archive["vmid"]))
+    return int(archive["vmid"]), find_guest(client, vmid=int(archive["vmid"]), current=True)
 
 
 def restore_node(params, archive, existing):

@@ -9,7 +9,12 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.guests import (
+    is_missing, read_config_or_none, read_status, wait_for)
+
+# Locks of a guest still being made: its config may be clone_vm's temporary file (only `lock: clone`).
+BUILDING_LOCKS = ("clone", "create")
 
 _TAG_SPLIT_RE = re.compile(r"[;, ]+")
 
@@ -35,30 +40,118 @@ def _guest(entry):
     }
 
 
-def list_guests(client, deadline=None):
+def list_guests(client, deadline=None, resolve=True):
     """Every guest of the cluster from /cluster/resources?type=vm: vmid, name, node, type (qemu|lxc), status,
-    template (bool), lock (None when unlocked), tags (list) and pool (None when in no resource pool)."""
+    template (bool), lock (None when unlocked), tags (list) and pool (None when in no resource pool).
+
+    /cluster/resources takes name, status and template from pvestatd's broadcast (every ~10 s; pve-manager
+    API2Tools.pm extract_vm_stats), so a guest made since is listed with status "unknown" and no name. With
+    ``resolve`` (the default) those names come from the config instead: see resolve_names."""
     entries = client.get("/cluster/resources", params={"type": "vm"}, deadline=deadline) or []
-    return [_guest(entry) for entry in entries if entry.get("vmid") is not None]
+    guests = [_guest(entry) for entry in entries if entry.get("vmid") is not None]
+    if resolve:
+        resolve_names(client, guests, deadline=deadline)
+    return guests
 
 
-def find_guest(client, vmid=None, name=None, deadline=None):
-    """The guest with *vmid* (or the one named *name*), or None; InputError when a name matches several guests."""
+def needs_config(guest):
+    """True when /cluster/resources cannot be trusted for this qemu guest's name: not broadcast yet (no name,
+    status "unknown"), or still being made (``lock: clone``/``create``: the broadcast may show "VM <vmid>")."""
+    if guest.get("type") not in (None, "qemu"):
+        return False
+    return not guest.get("name") or guest.get("status") == "unknown" or guest.get("lock") in BUILDING_LOCKS
+
+
+def resolve_names(client, guests, deadline=None):
+    """Fill name and template of the guests needs_config() picks from their config (GET .../config; one request
+    each). A guest whose config is clone_vm's temporary file (only ``lock: clone``) gets ``name`` None and
+    ``unnamed`` True: it is being cloned and nobody can tell yet which server it becomes. A guest gone meanwhile
+    (destroyed, or a finished clone moved to its target node) is marked ``vanished``. Returns ``guests``."""
+    for guest in guests:
+        if not needs_config(guest):
+            continue
+        config = read_config_or_none(client, guest["node"], guest["vmid"], deadline=deadline)
+        if config is None:
+            guest["vanished"] = True
+            continue
+        guest["name"] = config.get("name")
+        guest["template"] = bool(config.get("template"))
+        guest["lock"] = config.get("lock") or None
+        guest["unnamed"] = not config.get("name") and guest["lock"] in BUILDING_LOCKS
+    return guests
+
+
+def wait_named(client, deadline=None):
+    """list_guests() once no guest is clone_vm's nameless temporary config any more (the new config, name
+    included, is written when the clone's first drive is copied: qemu-server API2/Qemu.pm clone_vm). Polls
+    under ``deadline``; raises ProxmoxError (kind unknown) naming the vmids when it passes first."""
+    state = {}
+
+    def check():
+        guests = list_guests(client, deadline=deadline)
+        state["guests"] = guests
+        if any(g.get("unnamed") or g.get("vanished") for g in guests):
+            return None
+        return guests
+    found = wait_for(check, deadline)
+    if found is None:
+        pending = [g for g in state.get("guests") or [] if g.get("unnamed")]
+        if not pending:
+            return [g for g in state.get("guests") or [] if not g.get("vanished")]
+        raise ProxmoxError("guest(s) %s are being cloned and have no name yet; cannot tell which server they "
+                           "become before wait_timeout passed: run again once the clone has written its config"
+                           % ", ".join(str(g["vmid"]) for g in pending), kind=UNKNOWN)
+    return found
+
+
+def read_status_or_none(client, node, vmid, deadline=None):
+    """``GET .../status/current`` of a qemu guest, or None when it does not exist (any more)."""
+    try:
+        return read_status(client, node, vmid, deadline=deadline)
+    except ProxmoxError as err:
+        if is_missing(err):
+            return None
+        raise
+
+
+def locate(client, vmid, deadline=None):
+    """The node guest ``vmid`` is on now (the vmlist behind /cluster/resources is current), or None when it is
+    gone. A clone to another node keeps its config on the source node until it ends."""
+    entries = client.get("/cluster/resources", params={"type": "vm"}, deadline=deadline) or []
+    for entry in entries:
+        if entry.get("vmid") is not None and int(entry["vmid"]) == int(vmid):
+            return entry.get("node")
+    return None
+
+
+def find_guest(client, vmid=None, name=None, deadline=None, current=False):
+    """The guest with *vmid* (or the one named *name*), or None; InputError when a name matches several guests.
+
+    Names of guests made in the last seconds come from their config (resolve_names). With ``current`` the
+    ``status`` and ``lock`` come from ``GET .../status/current`` (one more request): /cluster/resources shows the
+    status of pvestatd's last broadcast, up to ~10 s old, so decisions about power state need ``current``."""
     if vmid is None and not name:
         raise InputError("vmid or name: give one to find a guest", option="vmid")
-    guests = list_guests(client, deadline=deadline)
     if vmid is not None:
         try:
             wanted = int(vmid)
         except (TypeError, ValueError):
             raise InputError("vmid: not a number: %r" % (vmid,), option="vmid")
-        found = [g for g in guests if g["vmid"] == wanted]
-        return found[0] if found else None
-    found = [g for g in guests if g["name"] == name]
-    if len(found) > 1:
-        raise InputError("name: %d guests are named %r (%s); give vmid to pick one" % (
-            len(found), name, ", ".join("%d on %s" % (g["vmid"], g["node"]) for g in found)), option="name")
-    return found[0] if found else None
+        found = [g for g in list_guests(client, deadline=deadline, resolve=False) if g["vmid"] == wanted]
+        resolve_names(client, found, deadline=deadline)
+    else:
+        found = [g for g in list_guests(client, deadline=deadline) if g["name"] == name]
+        if len(found) > 1:
+            raise InputError("name: %d guests are named %r (%s); give vmid to pick one" % (
+                len(found), name, ", ".join("%d on %s" % (g["vmid"], g["node"]) for g in found)), option="name")
+    guest = found[0] if found and not found[0].get("vanished") else None
+    if guest is not None and current and guest.get("type") in (None, "qemu"):
+        status = read_status_or_none(client, guest["node"], guest["vmid"], deadline=deadline)
+        if status is None:
+            return None
+        guest["status"] = status.get("status") or guest["status"]
+        guest["lock"] = status.get("lock") or None
+    return guest
 
 
 def list_nodes(client, deadline=None):

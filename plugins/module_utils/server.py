@@ -21,7 +21,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_conf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import read_status_or_none, wait_named
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
@@ -106,30 +106,43 @@ class ServerRun(object):
 
     # --- finding -----------------------------------------------------------------------------------------------
     def list_guests(self):
+        """Every guest, names of new ones read from their config; waits (under the deadline) while a clone's
+        config is still the nameless temporary file, so a clone in flight is never missed (cluster.wait_named)."""
         if self.all_guests is None:
-            self.all_guests = list_guests(self.client, deadline=self.deadline)
+            self.all_guests = wait_named(self.client, deadline=self.deadline)
         return self.all_guests
 
     def find(self):
-        """The guest named ``name`` anywhere in the cluster (never needs ``node``); None when there is none."""
+        """The guest named ``name`` anywhere in the cluster (never needs ``node``); None when there is none.
+
+        With ``vmid`` the guest with that vmid (its name must be ``name``), even when other guests share the name.
+        status and lock come from ``status/current``: /cluster/resources shows the status of the last broadcast."""
         name, vmid = self.params["name"], self.params.get("vmid")
         servers = [g for g in self.list_guests() if g.get("name") == name and not qc.parse_bool(g.get("template") or 0)]
-        if len(servers) > 1:
-            raise InputError("name: %d guests are named %r (vmids %s); server names must be unique"
-                             % (len(servers), name, ", ".join(str(g["vmid"]) for g in servers)), option="name")
-        found = servers[0] if servers else None
-        if vmid is not None:
+        if vmid is None:
+            if len(servers) > 1:
+                raise InputError("name: %d guests are named %r (vmids %s); give vmid to pick the one to act on"
+                                 % (len(servers), name, ", ".join(str(g["vmid"]) for g in servers)), option="name")
+            found = servers[0] if servers else None
+        else:
             same_id = [g for g in self.list_guests() if int(g["vmid"]) == int(vmid)]
             if same_id and same_id[0].get("name") != name:
                 raise InputError("vmid: guest %s is named %r, not %r" % (vmid, same_id[0].get("name"), name),
                                  option="vmid")
-            if found is not None and int(found["vmid"]) != int(vmid):
-                raise InputError("name: %r is already used by vmid %s, not %s" % (name, found["vmid"], vmid),
-                                 option="name")
+            found = same_id[0] if same_id else None
+            if found is None and servers:
+                raise InputError("name: %r is already used by vmid %s, not %s"
+                                 % (name, ", ".join(str(g["vmid"]) for g in servers), vmid), option="name")
         if found is None:
             return None
-        return {"vmid": int(found["vmid"]), "node": found["node"], "status": found.get("status"),
-                "lock": found.get("lock"), "name": name, "pool": found.get("pool")}
+        guest = {"vmid": int(found["vmid"]), "node": found["node"], "status": found.get("status"),
+                 "lock": found.get("lock"), "name": name, "pool": found.get("pool")}
+        current = read_status_or_none(self.client, guest["node"], guest["vmid"], deadline=self.deadline)
+        if current is None:
+            return None             # destroyed since the listing
+        guest["status"] = current.get("status") or guest["status"]
+        guest["lock"] = current.get("lock") or None
+        return guest
 
     # --- tasks -------------------------------------------------------------------------------------------------
     def start_step(self, step, upids):

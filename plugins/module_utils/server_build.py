@@ -19,7 +19,8 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_nodes, next_vmid
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
+    BUILDING_LOCKS, list_nodes, locate, next_vmid)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, UNKNOWN)
 
@@ -224,21 +225,40 @@ class Builder(object):
             except ProxmoxError as err:
                 if err.kind != UNKNOWN:
                     raise pools.pool_error(err, pool)
-                return self.reconcile_clone(err, node, newid), newid
+                return self.reconcile_clone(err, [template["node"], node], newid), newid
         raise InputError("vmid: no free vmid found after %d attempts" % MAX_VMID_ATTEMPTS, option="vmid")
 
-    def reconcile_clone(self, err, node, newid):
-        """The clone request's answer was lost: did the new guest appear? If so, the clone runs; else re-raise."""
-        config = guests.read_config_or_none(self.client, node, newid, deadline=self.run.deadline)
-        if config is None or config.get("name") != self.params["name"]:
+    def reconcile_clone(self, err, nodes, newid):
+        """The clone request's answer was lost: did the new guest appear? If so, the clone runs; else re-raise.
+        The clone's config is on the template's node until it ends (then on the target node), and is first a
+        temporary file holding only ``lock: clone``: a fresh vmid showing that is our clone."""
+        config = None
+        for node in [n for i, n in enumerate(nodes) if n and n not in nodes[:i]]:
+            config = guests.read_config_or_none(self.client, node, newid, deadline=self.run.deadline)
+            if config is not None:
+                break
+        if config is None:
+            raise err
+        ours = config.get("name") == self.params["name"] or (
+            not config.get("name") and config.get("lock") in BUILDING_LOCKS)
+        if not ours:
             raise err
         return None
 
     def wait_clone_done(self):
         """After the clone task: the lock must clear; a vanished guest means the clone failed and was cleaned up."""
         run = self.run
-        config = guests.wait_unlocked(self.client, run.guest["node"], run.guest["vmid"], run.deadline,
-                                      locks=("clone", "create"))
+        # a clone to another node keeps its config on the source node and moves it to the target at the end:
+        # when the config is not where we look, ask the (current) vmlist where the guest is now
+        for _move in range(3):
+            config = guests.wait_unlocked(self.client, run.guest["node"], run.guest["vmid"], run.deadline,
+                                          locks=BUILDING_LOCKS)
+            if config != {}:
+                break
+            node = locate(self.client, run.guest["vmid"], deadline=run.deadline)
+            if not node or node == run.guest["node"]:
+                break
+            run.guest["node"] = node
         if config is None:
             raise ProxmoxError("server %r (vmid %s) still has lock %r after the clone; wait_timeout passed"
                                % (self.params["name"], run.guest["vmid"], "clone"), kind=UNKNOWN)

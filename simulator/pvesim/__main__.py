@@ -25,10 +25,15 @@ def parse_args(argv):
     ap.add_argument("--ca-cert", metavar="FILE", help="where to write the CA certificate (default: next to --info)")
     ap.add_argument("--seed", type=int, help="seed for MACs, UUIDs and PIDs")
     ap.add_argument("--password", help="root@pam password (default: random)")
+    ap.add_argument("--broadcast-interval", type=float, default=10.0, metavar="SECONDS",
+                    help="simulated seconds between pvestatd status broadcasts behind /cluster/resources "
+                         "(name, status, usage of guests); 0 = always current")
     ap.add_argument("--fault", action="append", default=[], metavar="JSON", help="a fault as POST /_sim/fault takes")
     args = ap.parse_args(argv)
     if args.speed <= 0:
         ap.error("--speed must be positive")
+    if args.broadcast_interval < 0:
+        ap.error("--broadcast-interval must not be negative")
     return args
 
 
@@ -52,7 +57,8 @@ def write_info(path, info):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     release = tuple(int(x) for x in args.pve.split("."))
-    sim = Simulator(release, args.speed, args.seed, args.request_log, args.password)
+    sim = Simulator(release, args.speed, args.seed, args.request_log, args.password,
+                    broadcast_interval=args.broadcast_interval)
     for text in args.fault:
         try:
             apply_fault(sim, json.loads(text))
@@ -69,6 +75,7 @@ def main(argv=None):
     print("pvesim %s listening on %s" % (args.pve, info["url"]))
     print(json.dumps(info, indent=2), flush=True)
     ticker = sim.tasks.run_ticker()
+    broadcaster = sim.broadcast.run_thread()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -78,7 +85,9 @@ def main(argv=None):
     server.shutdown()
     server.server_close()
     sim.tasks.stop_ticker()
+    sim.broadcast.stop()
     ticker.join(1)
+    broadcaster.join(1)
     sim.log.close()
     if temporary:
         os.unlink(cert)

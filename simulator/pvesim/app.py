@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from . import router
 from .auth import Auth
 from .clock import Clock
+from .cluster import Broadcast
 from .errors import ApiError, DropConnection
 from .faults import Faults, status_error
 from .params import verify
@@ -69,13 +70,19 @@ def form_params(text):
 
 
 class Simulator:
-    def __init__(self, release=(9, 1), speed=1.0, seed=None, request_log=None, password=None):
+    def __init__(self, release=(9, 1), speed=1.0, seed=None, request_log=None, password=None,
+                 broadcast_interval=10.0):
         self.release = release
         self.clock = Clock(speed)
         self.faults = Faults()
         self.state = State(self.clock, release, seed)
         self.tasks = TaskEngine(self.state, self.faults)
-        self.state.on_reset = self.tasks.reset
+        # pvestatd's status broadcast behind /cluster/resources (cluster.Broadcast); a snapshot at start and reset
+        self.broadcast = self.state.broadcast = Broadcast(self.state, broadcast_interval)
+        self.broadcast.on_broadcast = self.tasks.tick
+        self.state.on_reset = lambda: (self.tasks.reset(), self.broadcast.run_now())
+        with self.state.lock:
+            self.broadcast.run_now()
         self.auth = Auth(password)
         self.log = RequestLog(request_log)
 

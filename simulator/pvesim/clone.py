@@ -87,9 +87,9 @@ def _plan_disks(call, src, full, target):
 
 
 def _new_config(call, src, newid):
-    config = {k: v for k, v in src.config.items() if k not in SKIP_KEYS and not gc.DISK_KEY.match(k)
-              and not k.startswith("unused")}
-    config["name"] = call.params.get("name") or "Copy-of-VM-%s" % src.name
+    config = {k: v for k, v in src.config.items() if k not in SKIP_KEYS and not k.startswith("unused")
+              and (not gc.DISK_KEY.match(k) or (gc.is_media(v) and "cloudinit" not in v))}  # ISO/empty CD: as is
+    config["name"] = call.params.get("name") or "Copy-of-VM-%s" % (src.config.get("name") or src.vmid)
     if call.params.get("description") is not None:
         config["description"] = call.params["description"]
     for key in [k for k in config if k.startswith("net")]:
@@ -120,8 +120,12 @@ def _allocate(call, guest, plan, full):
     return created, copies
 
 
-def _script(copies, full, overhead):
+def _script(copies, full, overhead, plan=(), stages=None):
+    """The task's log lines; fills `stages` with the simulated offset each drive of `plan` is done at (key order,
+    as clone_vm copies them: a cloud-init drive at once, a full copy when its transfer ends)."""
     def script(duration):
+        if stages is not None:
+            stages[:] = _drive_offsets(plan, copies, full, overhead, duration)
         if not full:
             return [(0.1, "create linked clone of drive %s (%s)" % (k, v)) for k, v, _s in copies]
         lines, start = [], overhead / 2.0
@@ -134,6 +138,39 @@ def _script(copies, full, overhead):
         lines.append((duration - overhead / 4.0, "all 'mirror' jobs are ready"))
         return lines
     return script
+
+
+def _drive_offsets(plan, copies, full, overhead, duration):
+    """[(offset, drive key)]: when each drive's copy ends (full copies share the transfer time by size)."""
+    sizes = {k: s for k, _v, s in copies}
+    total = sum(sizes.values()) or 1
+    out, at = [], min(overhead / 2.0, duration / 4.0)
+    for key, volume, _opts, _storage, _size in plan:
+        if full and key in sizes and "cloudinit" not in volume:
+            at += (duration - overhead) * sizes[key] / total
+        else:
+            at += min(0.1, duration / (4.0 * max(1, len(plan))))
+        out.append((min(at, duration * 0.99), key))
+    return out
+
+
+def _staged_writes(guest, plan):
+    """clone_vm's config writes: the temporary file holding only `lock: clone` now; after each drive (key order)
+    the whole new config with the drives so far and the lock (qemu-server API2/Qemu.pm clone_vm). Returns
+    {drive key: function writing the config as it is once that drive is copied}."""
+    final = dict(guest.config)
+    drive_keys = [key for key, _v, _o, _st, _s in plan]
+    base = {k: v for k, v in final.items() if k not in drive_keys}
+    guest.config = {"lock": "clone"}
+    writes = {}
+    for i, key in enumerate(drive_keys):
+        written = dict(base, **{k: final[k] for k in drive_keys[:i + 1]})
+        written["lock"] = "clone"
+
+        def write(config=written):
+            guest.config = config
+        writes[key] = write
+    return writes
 
 
 def clone(call):
@@ -167,11 +204,14 @@ def clone(call):
         copies = [(k, v, s) for k, v, _o, _st, s in plan if "cloudinit" not in v]
     overhead = 1.0
     duration = overhead + (sum(s for _k, _v, s in copies) / CLONE_RATE if full else 0.5)
-    holder = object()                   # the worker's config locks: the source's and the new vmid's
+    holder = object()               # the worker's config locks: the source's and the new vmid's
+    writes = _staged_writes(guest, plan)
+    guest.node = src.node           # the temporary config lives on the node the clone runs on until the end
 
-    def on_ok():
+    def on_ok():                    # the task engine has run every staged write by now
         state.release_task_locks(holder)
         guest.config.pop("lock", None)
+        guest.node = target         # rename()d into the target node's directory last
         if call.params.get("pool"):
             guest.pool = call.params["pool"]
 
@@ -182,9 +222,12 @@ def clone(call):
         if state.guests.get(newid) is guest:
             state.guests.pop(newid)
 
-    upid = call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead), on_ok=on_ok,
-                           on_fail=on_fail)
-    held = call.sim.tasks.tasks[upid].duration      # a task_duration fault may have changed it
+    stages = []
+    upid = call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead, plan, stages),
+                           on_ok=on_ok, on_fail=on_fail)
+    task = call.sim.tasks.tasks[upid]
+    task.steps = [(offset, writes.pop(key)) for offset, key in stages]
+    held = task.duration                # a task_duration fault may have changed it
     state.take_task_lock(src.vmid, "exclusive" if src.status == "running" else "shared", holder, held)
     state.take_task_lock(newid, "exclusive", holder, held)
     return upid

@@ -1,4 +1,6 @@
 """Cluster and node endpoints: /version, /nodes, node status, /cluster/status, /cluster/resources, nextid."""
+import threading
+
 from .errors import param_error
 from .guests import disk_total
 
@@ -59,16 +61,85 @@ def cluster_status(call):
     return out
 
 
-def guest_resource(state, guest):
+def vm_stats(state, guest):
+    """What pvestatd broadcasts for one guest (qemu-server vmstatus): name ("VM N" without one), status (the QMP
+    status of a running guest), template, uptime and the usage figures; 9.x adds memhost (pve-vm-9.0 format)."""
     config = guest.config
     running = guest.status == "running"
     maxmem = guest.memory_mb() * 1048576
-    out = {"id": "qemu/%d" % guest.vmid, "type": "qemu", "vmid": guest.vmid, "name": config.get("name") or "VM%d" % guest.vmid,
-           "node": guest.node, "status": guest.status, "template": 1 if config.get("template") else 0,
-           "maxcpu": guest.cpus(), "maxmem": maxmem, "maxdisk": disk_total(guest), "disk": 0,
-           "cpu": 0.013 if running else 0, "mem": maxmem * 2 // 5 if running else 0,
+    mem = maxmem * 2 // 5 if running else 0
+    out = {"name": config.get("name") or "VM %d" % guest.vmid,
+           "status": (guest.qmpstatus or "running") if running else "stopped",
+           "template": 1 if config.get("template") else 0,
            "uptime": int(state.clock.now() - guest.started) if running and guest.started else 0,
-           "netin": 0, "netout": 0, "diskread": 0, "diskwrite": 0}
+           "maxcpu": guest.cpus(), "cpu": 0.013 if running else 0, "maxmem": maxmem, "mem": mem,
+           "maxdisk": disk_total(guest), "disk": 0, "netin": 0, "netout": 0, "diskread": 0, "diskwrite": 0}
+    if state.release >= (9, 0):
+        out["memhost"] = mem
+    return out
+
+
+class Broadcast:
+    """pvestatd's status broadcast (pve-manager PVE/Service/pvestatd.pm, every 10 s) as /cluster/resources sees it.
+
+    Each broadcast snapshots vm_stats() of every guest; /cluster/resources reads those stats and only `lock`,
+    `tags` (the config), `node` (the vmlist) and `pool` (user.cfg) live. interval is in simulated seconds;
+    0 means every answer is live (for tests that are not about the lag)."""
+
+    def __init__(self, state, interval=10.0):
+        self.state, self.clock = state, state.clock
+        self.interval = float(interval)
+        self.stats = {}              # vmid -> vm_stats() at the last broadcast
+        self.next_due = 0.0          # monotonic instant of the next broadcast
+        self.on_broadcast = None     # called (state lock held) before a snapshot: lets finished tasks land first
+        self._stop = threading.Event()
+        self.threaded = False
+
+    def run_now(self):
+        """Take a snapshot (state lock held by the caller) and schedule the next one."""
+        if self.on_broadcast:
+            self.on_broadcast()
+        self.stats = {vmid: vm_stats(self.state, g) for vmid, g in self.state.guests.items()}
+        self.next_due = self.clock.deadline(self.interval) if self.interval > 0 else 0.0
+
+    def catch_up(self):
+        """Without the broadcaster thread (in-process use): a due broadcast is taken at the next read."""
+        if not self.threaded and self.interval > 0 and self.clock.mono() >= self.next_due:
+            self.run_now()
+
+    def run_thread(self):
+        self.threaded = True
+        real = max(0.005, self.clock.real(self.interval)) if self.interval > 0 else 1.0
+
+        def loop():
+            while not self._stop.wait(max(0.0, self.next_due - self.clock.mono()) if self.interval > 0 else real):
+                if self.interval > 0:
+                    with self.state.lock:
+                        if self.clock.mono() >= self.next_due:
+                            self.run_now()
+        thread = threading.Thread(target=loop, name="pvesim-pvestatd", daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self):
+        self._stop.set()
+
+    def stats_of(self, guest):
+        if self.interval <= 0:
+            return vm_stats(self.state, guest)
+        return self.stats.get(guest.vmid)
+
+
+def guest_resource(state, guest):
+    """One /cluster/resources entry (pve-manager API2Tools.pm extract_vm_stats + API2/Cluster.pm resources): id,
+    vmid, node, type and status 'unknown' always; the last broadcast's stats when there are any (none for a guest
+    made since: no name, status 'unknown'); lock and tags from the config; pool from user.cfg."""
+    broadcast = getattr(state, "broadcast", None)
+    stats = broadcast.stats_of(guest) if broadcast is not None else vm_stats(state, guest)
+    out = {"id": "qemu/%d" % guest.vmid, "type": "qemu", "vmid": guest.vmid, "node": guest.node, "status": "unknown"}
+    if stats:
+        out.update(stats)
+    config = guest.config
     if "lock" in config:
         out["lock"] = config["lock"]
     if config.get("tags"):
@@ -82,6 +153,7 @@ def resources(call):
     kind = call.params.get("type")
     out = []
     if kind in (None, "vm"):
+        call.sim.broadcast.catch_up()
         out += [guest_resource(call.state, g) for g in sorted(call.state.guests.values(), key=lambda g: g.vmid)]
     if kind in (None, "node"):
         for n in nodes(call):

@@ -88,6 +88,10 @@ def _route(sim, method, path, query, data):
         return {"next": nxt, "requests": entries}
     if (method, path) == ("GET", "/state"):
         return dump_state(sim)
+    if (method, path) == ("POST", "/broadcast"):     # pvestatd's status broadcast now (tests of the lag)
+        with sim.state.lock:
+            sim.broadcast.run_now()
+        return None
     raise ApiError(404, "no such control endpoint: %s /_sim%s" % (method, path))
 
 

@@ -133,7 +133,7 @@ class Guest:
 
     @property
     def name(self):
-        return self.config.get("name", "VM%d" % self.vmid)
+        return self.config.get("name") or "VM %d" % self.vmid      # qemu-server vmstatus: "VM $vmid" without one
 
     def memory_mb(self):
         return _memory_mb(self.config.get("memory", 512))

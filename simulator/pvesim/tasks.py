@@ -32,6 +32,7 @@ class Task:
         self.invisible_until = 0.0
         self.final_lines = []
         self.end_elapsed = None
+        self.steps = []              # [(simulated offset, fn)]: state changes while it runs (clone's config writes)
 
     def entry(self):
         """The task as GET /nodes/{node}/tasks lists it: a running one carries status "RUNNING", a stopped one its
@@ -103,12 +104,22 @@ class TaskEngine:
     def tick(self):
         for task in list(self.running.values()):
             elapsed = self.elapsed(task)
+            self._run_steps(task, elapsed)
             if task.fail_at is not None and elapsed >= task.fail_at:
                 self.finish(task, task.fail_message)
             elif elapsed >= task.duration:
                 self.finish(task, None)
 
+    def _run_steps(self, task, elapsed):
+        """Run the steps due by `elapsed` (never past a failure point: a failing task stops there)."""
+        limit = elapsed if task.fail_at is None else min(elapsed, task.fail_at)
+        while task.steps and task.steps[0][0] <= limit:
+            task.steps.pop(0)[1]()
+
     def finish(self, task, error):
+        if error is None:
+            self._run_steps(task, float("inf"))
+        task.steps = []
         if error is None and task.on_ok:
             try:
                 task.on_ok()

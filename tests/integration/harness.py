@@ -164,7 +164,8 @@ class Simulator(object):
                 params = {"current": 1} if current else {}
                 config = self.api("GET", "/nodes/%s/qemu/%s/config" % (res["node"], vmid), **params)
                 config["_node"] = res["node"]
-                config["_status"] = res.get("status")
+                # status/current: /cluster/resources shows the status of pvestatd's last broadcast (up to 10 s old)
+                config["_status"] = self.api("GET", "/nodes/%s/qemu/%s/status/current" % (res["node"], vmid))["status"]
                 config["_pool"] = res.get("pool")
                 return config
         return None

@@ -25,7 +25,10 @@ def run_one(run_playbook, sim, options, check=False):
 
 
 def guests_named(sim, name):
-    return [g for g in sim.api("GET", "/cluster/resources", type="vm") if g.get("name") == name]
+    """The guests named `name` as they are now (the simulator's state: /cluster/resources names a new guest only
+    after pvestatd's next broadcast, and its status lags too)."""
+    return [{"vmid": g["vmid"], "node": g["node"], "name": name, "status": g["status"], "lock": g["lock"]}
+            for g in sim.state()["guests"] if g["config"].get("name") == name]
 
 
 def test_half_built_clone_done_config_not(sim, run_playbook):

@@ -158,6 +158,10 @@ class FakePVE(object):
                 guest["status"] = "stopped"
         return self._task(node, "qmstop", vmid)
 
+    def status_current(self, params, node, vmid):
+        guest = [g for g in self.guests if g["vmid"] == int(vmid) and g["node"] == node][0]
+        return dict({"vmid": guest["vmid"], "status": guest["status"]}, **({"lock": guest["lock"]} if guest.get("lock") else {}))
+
     def create(self, params, node):
         vmid = int(params["vmid"])
         existing = [g for g in self.guests if g["vmid"] == vmid]
@@ -180,6 +184,7 @@ ROUTES = [
     (r"/nodes/([^/]+)/vzdump/extractconfig", "GET", "extractconfig"),
     (r"/nodes/([^/]+)/tasks", "GET", "task_list"),
     (r"/nodes/([^/]+)/qemu/(\d+)/status/stop", "POST", "stop"),
+    (r"/nodes/([^/]+)/qemu/(\d+)/status/current", "GET", "status_current"),
     (r"/nodes/([^/]+)/qemu", "POST", "create"),
 ]
 

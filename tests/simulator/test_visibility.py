@@ -1,0 +1,142 @@
+"""What a new guest looks like while it is made, and the lag of /cluster/resources behind pvestatd's broadcast.
+
+qemu-server API2/Qemu.pm clone_vm writes a temporary config holding only `lock: clone`, then the whole new config
+after each drive (key order), the lock going last; pve-manager API2/Cluster.pm resources takes `lock`/`tags` from the
+config but name, status, template and the usage figures from the last status broadcast (API2Tools.pm
+extract_vm_stats, pvestatd every 10 s): a guest not broadcast yet is `status: unknown` without a name.
+"""
+import time
+
+import pytest
+from simsupport import Sim
+
+SLOW = 5        # speed for the stage test: the temporary config lasts ~0.1 s real, long enough to be read
+
+
+@pytest.fixture(scope="module", params=["7.4", "9.1"])
+def slow_sim(request, sim_logs):
+    sim = Sim(request.param, sim_logs, speed=SLOW)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module", params=["7.4", "9.1"])
+def live_sim(request, sim_logs):
+    sim = Sim(request.param, sim_logs, extra=["--broadcast-interval", "0"])
+    yield sim
+    sim.stop()
+
+
+def entry(sim, vmid, kind="vm"):
+    params = {"type": kind} if kind else {}
+    return next((r for r in sim.get("/cluster/resources", **params) if r.get("vmid") == vmid), None)
+
+
+def broadcast(sim):
+    sim.control("POST", "/broadcast")
+
+
+def poll(check, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
+def test_clone_config_stages(slow_sim):
+    sim = slow_sim
+    sim.reset()
+    sim.fault(kind="task_duration", type="qmclone", seconds=10)
+    upid = sim.write("POST", "/nodes/pve1/qemu/9000/clone", newid=130, name="stage1", full=1)
+    first = sim.get("/nodes/pve1/qemu/130/config")
+    assert set(first) == {"lock", "digest"} and first["lock"] == "clone"          # the temporary file
+    assert sim.get("/nodes/pve1/qemu/130/status/current")["name"] == "VM 130"
+    listed = entry(sim, 130)
+    assert listed["status"] == "unknown" and "name" not in listed and listed["lock"] == "clone"
+    # ide2 (the cloud-init drive) comes before scsi0: the whole config but scsi0, still locked
+    second = poll(lambda: (lambda c: c if "name" in c else None)(sim.get("/nodes/pve1/qemu/130/config")))
+    assert second["name"] == "stage1" and second["lock"] == "clone"
+    assert "ide2" in second and "scsi0" not in second and second["net0"] and second["cores"] == 2
+    assert sim.wait(upid, timeout=60)["exitstatus"] == "OK"
+    final = sim.get("/nodes/pve1/qemu/130/config")
+    assert "lock" not in final and final["scsi0"].startswith("local-lvm:vm-130-disk-0")
+    assert final["ide2"].startswith("local-lvm:vm-130-cloudinit")
+
+
+def test_failed_clone_never_gets_past_its_drive(sim):
+    sim.fault(kind="task_fail", type="qmclone")
+    upid = sim.write("POST", "/nodes/pve1/qemu/9000/clone", newid=131, name="doomed", full=1)
+    assert sim.wait(upid)["exitstatus"] != "OK"
+    assert sim.guest(131) is None
+    assert sim.call("GET", "/nodes/pve1/qemu/131/config").status_code == 500
+
+
+def test_new_guest_unknown_until_broadcast(fresh):
+    upid = fresh.write("POST", "/nodes/pve1/qemu/9000/clone", newid=140, name="fresh1", full=0)
+    fresh.wait(upid)
+    assert fresh.get("/nodes/pve1/qemu/140/config")["name"] == "fresh1"
+    listed = entry(fresh, 140)
+    assert listed == {"id": "qemu/140", "type": "qemu", "vmid": 140, "node": "pve1", "status": "unknown"}
+    assert entry(fresh, 140, kind=None) == listed              # no type: the same entry
+    broadcast(fresh)
+    listed = entry(fresh, 140)
+    assert listed["name"] == "fresh1" and listed["status"] == "stopped" and listed["template"] == 0
+    assert listed["maxdisk"] > 0 and listed["uptime"] == 0 and "lock" not in listed
+    assert ("memhost" in listed) == (fresh.release == "9.1")    # pve-vm-9.0 stats from 9.0 on
+
+
+def test_status_lags_lock_and_tags_do_not(fresh):
+    fresh.wait(fresh.write("POST", "/nodes/pve1/qemu/9000/clone", newid=141, name="lag1", full=0))
+    broadcast(fresh)
+    fresh.write("PUT", "/nodes/pve1/qemu/141/config", tags="web")
+    assert entry(fresh, 141)["tags"] == "web"                  # read from the config: current
+    fresh.wait(fresh.write("POST", "/nodes/pve1/qemu/141/status/start"))
+    assert fresh.get("/nodes/pve1/qemu/141/status/current")["status"] == "running"
+    assert entry(fresh, 141)["status"] == "stopped"            # the broadcast has not seen it yet
+    broadcast(fresh)
+    listed = entry(fresh, 141)
+    assert listed["status"] == "running" and listed["uptime"] >= 0 and listed["cpu"] > 0
+    fresh.wait(fresh.write("POST", "/nodes/pve1/qemu/141/status/stop"))
+    assert entry(fresh, 141)["status"] == "running"
+    broadcast(fresh)
+    assert entry(fresh, 141)["status"] == "stopped"
+
+
+def test_lock_is_current(fresh):
+    fresh.wait(fresh.write("POST", "/nodes/pve1/qemu/9000/clone", newid=142, name="lock1", full=0))
+    broadcast(fresh)
+    fresh.fault(kind="task_duration", type="vzdump", seconds=30)
+    upid = fresh.write("POST", "/nodes/pve1/vzdump", vmid="142", storage="local", mode="snapshot")
+    assert poll(lambda: entry(fresh, 142).get("lock")) == "backup"     # no broadcast in between
+    fresh.wait(upid)
+    assert "lock" not in entry(fresh, 142)
+
+
+def test_broadcast_comes_every_interval(sim):
+    """The default interval (10 simulated s) at the tests' speed: the name shows up without any help."""
+    sim.wait(sim.write("POST", "/nodes/pve1/qemu/9000/clone", newid=143, name="tick1", full=0))
+    assert poll(lambda: entry(sim, 143).get("name"), timeout=10) == "tick1"
+
+
+def test_broadcast_interval_zero_is_live(live_sim):
+    live_sim.reset()
+    upid = live_sim.write("POST", "/nodes/pve1/qemu/9000/clone", newid=144, name="live1", full=0)
+    live_sim.wait(upid)
+    listed = entry(live_sim, 144)
+    assert listed["name"] == "live1" and listed["status"] == "stopped"
+
+
+def test_clone_to_another_node_stays_on_the_source_node_until_done(sim):
+    """The temporary config is written on the node the clone runs on and rename()d to the target at the end."""
+    sim.fault(kind="task_duration", type="qmclone", seconds=30)
+    # 9003 (debian-12-ceph) keeps its volumes on the shared ceph-vm, so it may be cloned to another node
+    upid = sim.write("POST", "/nodes/pve2/qemu/9003/clone", newid=145, name="away1", full=1, target="pve1")
+    assert sim.get("/nodes/pve2/qemu/145/config")["lock"] == "clone"
+    assert sim.call("GET", "/nodes/pve1/qemu/145/config").status_code == 500
+    assert entry(sim, 145)["node"] == "pve2"
+    sim.wait(upid, timeout=60)
+    assert sim.get("/nodes/pve1/qemu/145/config")["name"] == "away1"
+    assert entry(sim, 145)["node"] == "pve1"                    # the vmlist is current
