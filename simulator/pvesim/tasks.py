@@ -22,6 +22,7 @@ class Task:
         self.invisible_until = 0.0
         self.final_lines = []
         self.end_elapsed = None
+        self.events = []             # [(simulated offset, fn)]: state changes a worker makes as it goes (run_events)
 
     def entry(self):
         out = {"upid": self.upid, "node": self.node, "pid": self.pid, "pstart": self.pstart,
@@ -86,15 +87,29 @@ class TaskEngine:
     def elapsed(self, task):
         return self.clock.sim_elapsed(task.start_mono)
 
+    @staticmethod
+    def run_events(task, upto):
+        """Run the task's events due by `upto` simulated seconds, in offset order, each once."""
+        while task.events:
+            task.events.sort(key=lambda item: item[0])
+            limit = upto if task.fail_at is None else min(upto, task.fail_at)
+            if task.events[0][0] > limit:
+                break
+            task.events.pop(0)[1]()
+
     def tick(self):
         for task in list(self.running.values()):
             elapsed = self.elapsed(task)
+            if task.events:
+                self.run_events(task, min(elapsed, task.duration))
             if task.fail_at is not None and elapsed >= task.fail_at:
                 self.finish(task, task.fail_message)
             elif elapsed >= task.duration:
                 self.finish(task, None)
 
     def finish(self, task, error):
+        if error is None:
+            self.run_events(task, task.duration)
         if error is None and task.on_ok:
             try:
                 task.on_ok()
