@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from test_backup import B, api_backup, make_guest, outcome, task, volids, writes
+from test_backup import B, api_backup, check_log, make_guest, outcome, task, volids, writes
 
 RELEASES = pytest.mark.parametrize("sim", ["7.4", "9.1"], indirect=True)
 
@@ -83,3 +83,12 @@ def test_two_backups_on_one_node_run_one_after_the_other(web, run_playbook):
     assert web.wait_task(first)["exitstatus"] == "OK"
     log = [line["t"] for line in web.api("GET", "/nodes/pve1/tasks/%s/log" % res["tasks"][-1]["upid"], limit=50)]
     assert log[0] == "INFO: trying to get global lock - waiting..."
+
+
+@RELEASES
+def test_zz_request_log_is_valid(sim):
+    check_log(sim)
+
+
+def test_zz_request_log_is_valid_default(sim):
+    check_log(sim)
