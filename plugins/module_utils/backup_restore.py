@@ -284,6 +284,9 @@ def restore_backup(client, params, deadline, check_mode=False):
         result.update(changed=False, overwritten=False, already_restored=True)
         return result
     must_stop = check_overwrite(params, vmid, existing)
+    if existing and str(current.get("protection", 0)).lower() in ("1", "true"):
+        raise InputError("force: VM %s is protected (protection: 1); Proxmox VE refuses to restore over it - remove "
+                         "the protection first" % vmid, option="force")
     result["stopped"] = must_stop
     if existing:
         config_text = archive_configs.get(archive["volid"], "")

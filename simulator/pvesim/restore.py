@@ -126,7 +126,10 @@ def restore(call):
         task.lines.append((engine.elapsed(task), text))
 
     def check_running():
-        if guest.status == "running":
+        if str(guest.config.get("protection", 0)) in ("1", "true"):
+            # AbstractConfig::check_protection appends " - protection mode enabled" to "unable to restore VM N -"
+            task.fail_message, task.fail_at = "unable to restore VM %d - - protection mode enabled" % vmid, at_check
+        elif guest.status == "running":
             task.fail_message, task.fail_at = "unable to restore VM %d - vm is running" % vmid, at_check
 
     def prepare():

@@ -196,3 +196,14 @@ def test_restore_regenerates_vmgenid_always_and_smbios_with_unique(fresh):
     assert plain["smbios1"] == source["smbios1"] and plain["net0"] == source["net0"]
     assert unique["smbios1"] != source["smbios1"] and unique["smbios1"].startswith("uuid=")
     assert unique["net0"] != source["net0"]
+
+
+def test_protected_guest_is_refused_inside_the_restore_task(fresh):
+    _backup(fresh, 9001)
+    volid = _archive(fresh, 9001)
+    fresh.wait(fresh.write("POST", "/nodes/pve1/qemu", vmid=603, archive=volid))
+    fresh.write("PUT", "/nodes/pve1/qemu/603/config", protection=1)
+    upid = fresh.write("POST", "/nodes/pve1/qemu", vmid=603, archive=volid, force=1)
+    assert fresh.wait(upid)["exitstatus"] == "unable to restore VM 603 - - protection mode enabled"
+    guest = fresh.guest(603)
+    assert guest["lock"] is None and guest["config"]["name"] == "ubuntu-24.04"

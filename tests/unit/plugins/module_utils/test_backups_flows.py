@@ -398,3 +398,11 @@ def test_failed_delete_puts_the_protection_back(pve, monkeypatch):
         backups.ensure_absent(pve, params(volid=volid, unprotect=True), Deadline(30))
     assert pve.archives[volid]["protected"] == 1
     assert [w[0] for w in pve.writes()] == ["PUT", "DELETE", "PUT"]
+
+
+def test_restore_over_a_protected_server_is_refused_before_any_write(pve):
+    volid = pve.add_archive(100)
+    pve.configs[100] = {"protection": 1, "scsi0": "local-lvm:vm-100-disk-0,size=32G"}
+    with pytest.raises(InputError) as err:
+        restore_backup(pve, params(volid=volid, vmid=100, force=True), Deadline(30))
+    assert "protected" in err.value.message and pve.writes() == []
