@@ -133,9 +133,9 @@ def check_room(client, node, needs, freed, deadline=None):
                              % (storage, node, err.message), option="storage")
         avail = int(status.get("avail") or 0) + freed.get(storage, 0)
         if avail < needed:
-            raise InputError("storage: %s on node %s has %s free (counting the disks the restore replaces); the "
-                             "archive's disks need %s - nothing was changed" % (storage, node, format_size(avail),
-                                                                               format_size(needed)), option="storage")
+            message = ("storage: %s on node %s has %s free (counting the disks the restore replaces); the archive's "
+                       "disks need %s - nothing was changed" % (storage, node, format_size(avail), format_size(needed)))
+            raise InputError(message, option="storage")
 
 
 def restore_mark(description):

@@ -22,8 +22,8 @@ description:
     anything changes it checks that the archive exists and holds a QEMU guest. An existing server is overwritten only
     with O(force=true), and stopped first only with O(force_stop=true). Before it replaces an existing server it
     checks that the target storages have room for the archive's disks and makes a safety backup of that server
-    (O(backup_before)), because Proxmox VE frees the old disks before it extracts the archive: a restore that then
-    fails leaves an empty stub. The restored server's description gets a last line C(jotun: restored from VOLID);
+    (O(backup_before)), because Proxmox VE frees the old disks before it extracts the archive, so a restore that then
+    fails leaves an empty stub. The restored server's description gets a last line that names O(volid) as restored;
     running the same restore again finds it and changes nothing (C(changed=false), RV(already_restored)).
   - With O(state=absent), deletes the archive O(volid). Already gone is not an error. A protected archive is deleted
     only with O(unprotect=true).
