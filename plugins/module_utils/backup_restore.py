@@ -21,6 +21,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_create import pick_new_archive, run_vzdump, vzdump_request
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import SETTLE, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
@@ -36,8 +37,6 @@ _QEMU_KEYS = re.compile(r"^(boot|bootdisk|smbios1|vmgenid|scsihw|machine|sockets
 _NAME = re.compile(r"^name:\s*(\S+)", re.MULTILINE)
 _DISK_KEY = re.compile(r"^((?:ide|sata|scsi|virtio)\d+|efidisk0|tpmstate0)$")
 _MAP = re.compile(r"^#qmdump#map:([^:]+):[^:]*:([^:]*):", re.MULTILINE)
-# the line the restore leaves in the guest's description; the same archive is not restored twice over it
-RESTORE_MARK = "jotun: restored from "
 
 
 def config_guest_type(text):
@@ -140,16 +139,7 @@ def check_room(client, node, needs, freed, deadline=None):
 
 def restore_mark(description):
     """The volid the guest's description says was restored into it last, or None."""
-    for line in reversed((description or "").splitlines()):
-        if line.startswith(RESTORE_MARK):
-            return line[len(RESTORE_MARK):].strip() or None
-    return None
-
-
-def with_restore_mark(description, volid):
-    """The description with its restore mark (one line, last) naming volid."""
-    lines = [line for line in (description or "").splitlines() if not line.startswith(RESTORE_MARK)]
-    return "\n".join(lines + [RESTORE_MARK + volid])
+    return qc.split_restore_mark(description)[1]
 
 
 def guest_config(client, node, vmid, deadline=None):
@@ -315,6 +305,6 @@ def restore_backup(client, params, deadline, check_mode=False):
     result["tasks"] = tasks
     restored = guest_config(client, node, vmid, deadline=deadline)
     client.put(api_path("nodes", node, "qemu", vmid, "config"),
-               data={"description": with_restore_mark(restored.get("description"), archive["volid"])},
+               data={"description": qc.with_restore_mark(restored.get("description"), archive["volid"])},
                deadline=deadline)
     return result

@@ -169,14 +169,23 @@ class VzdumpJob:
     def duration(self):
         return self._end
 
+    def stretch(self, actual):
+        """Offset mapping when the task lasts `actual` simulated seconds (a task_duration fault): the job's first
+        0.5 s (start, first guest reached) stays as it is, the guests' backups stretch."""
+        head = min(0.5, self._end)
+        span = max(self._end - head, 1e-9)
+        factor = max(actual - head, 0.0) / span
+        return lambda t: t if t <= head else head + (t - head) * factor
+
     def script(self, actual):
-        return [(offset * actual / self._end, text) for offset, text in self._lines]
+        at = self.stretch(actual)
+        return [(at(offset), text) for offset, text in self._lines]
 
     def attach(self, task, offset):
         """The job got the node's lock `offset` simulated seconds into its task: schedule its steps from there."""
         self.task, self.active = task, True
         task.vzdump_job = self
-        scale = (task.duration - offset) / self._end if offset == 0 else 1.0
+        at = self.stretch(task.duration) if offset == 0 else (lambda t: t)
         if offset:
             self.errors, self.locked = [], []
             self._lines, self._events, self._end = self._build()   # guests are looked at when the lock is got
@@ -187,7 +196,7 @@ class VzdumpJob:
             if self.fault_fraction is not None:
                 task.fail_at = offset + self._end * self.fault_fraction
                 task.fail_message = "vzdump failed: simulated failure"
-        task.events = [(offset + t * scale, fn) for t, fn in self._events]
+        task.events = [(offset + at(t), fn) for t, fn in self._events]
         if self.st.full and self.ready:
             task.fail_at = offset + min(0.2, self._end)
             task.fail_message = "\n".join("ERROR: Backup of VM %d failed - vma_queue_write: write error - "
