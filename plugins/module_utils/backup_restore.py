@@ -142,6 +142,15 @@ def restore_mark(description):
     return qc.split_restore_mark(description)[1]
 
 
+def is_restore_leftover(config):
+    """True for what a failed restore leaves: an empty config (new vmid) or the stub `memory: 128` (over a guest).
+
+    Nothing of a server is in it, so a restore may replace it without force and without a safety backup.
+    """
+    keys = set(config or {}) - {"digest", "lock"}
+    return keys <= {"memory"} and str((config or {}).get("memory", "128")) == "128" and not (config or {}).get("lock")
+
+
 def guest_config(client, node, vmid, deadline=None):
     return client.get(api_path("nodes", node, "qemu", vmid, "config"), deadline=deadline) or {}
 
@@ -257,10 +266,11 @@ def _explain_failed_restore(client, node, vmid, err, safety, deadline):
 
 def restore_backup(client, params, deadline, check_mode=False):
     """state=restored. Returns the module result: changed, vmid, node, volid, archive, overwritten, stopped,
-    safety_backup (volid or None), already_restored, tasks.
+    safety_backup (volid or None), already_restored, replaced_leftover, tasks.
 
     A guest whose description carries this archive's restore mark (written after a restore succeeded) is left
-    alone: changed false, whatever force says. Errors: InputError (options, room), TaskFailed (a stop, the safety
+    alone: changed false, whatever force says. What a failed restore left (empty config or the `memory: 128` stub)
+    is replaced without force and without a safety backup. Errors: InputError (options, room), TaskFailed (a stop, the safety
     backup or the restore task failed; for the restore the message says what is left and what brings it back).
     """
     archive = check_archive(client, params["volid"], deadline=deadline)
@@ -269,30 +279,33 @@ def restore_backup(client, params, deadline, check_mode=False):
     current = guest_config(client, node, vmid, deadline=deadline) if existing else None
     result = {"changed": True, "vmid": vmid, "node": node, "volid": archive["volid"], "archive": archive,
               "overwritten": existing is not None, "stopped": False, "safety_backup": None,
-              "already_restored": False, "tasks": []}
+              "already_restored": False, "replaced_leftover": False, "tasks": []}
     if existing and restore_mark(current.get("description")) == archive["volid"]:
         result.update(changed=False, overwritten=False, already_restored=True)
         return result
-    must_stop = check_overwrite(params, vmid, existing)
+    leftover = bool(existing) and is_restore_leftover(current)
+    # the leftover of a failed restore holds nothing: replacing it needs no force (it is sent all the same)
+    must_stop = check_overwrite(dict(params, force=True) if leftover else params, vmid, existing)
     if existing and str(current.get("protection", 0)).lower() in ("1", "true"):
         raise InputError("force: VM %s is protected (protection: 1); Proxmox VE refuses to restore over it - remove "
                          "the protection first" % vmid, option="force")
-    result["stopped"] = must_stop
-    if existing:
+    result.update(stopped=must_stop, replaced_leftover=leftover)
+    if existing and not leftover:
         config_text = archive_configs.get(archive["volid"], "")
         check_room(client, node, restore_needs(config_text, params.get("storage")),
                    freed_by_restore(current, config_text, vmid), deadline=deadline)
     if check_mode:
-        if existing and params.get("backup_before", True):
+        if existing and not leftover and params.get("backup_before", True):
             result["safety_backup"] = "(made before the restore)"
         return result
     tasks = stop_guest(client, node, vmid, deadline) if must_stop else []
     safety = None
-    if existing and params.get("backup_before", True):
+    if existing and not leftover and params.get("backup_before", True):
         safety, backup_tasks = safety_backup(client, node, vmid, archive, params, deadline)
         tasks += backup_tasks
         result["safety_backup"] = safety["volid"]
-    upid = start_restore(client, node, vmid, restore_request(vmid, archive["volid"], params), deadline)
+    upid = start_restore(client, node, vmid, restore_request(vmid, archive["volid"], dict(params, force=True)
+                                                             if leftover else params), deadline)
     if not params.get("wait", True):
         result["tasks"] = tasks + [started_task(upid)]
         return result

@@ -317,6 +317,12 @@ safety_backup:
   returned: with O(state=restored)
   type: str
   sample: "local:backup/vzdump-qemu-101-2026_11_29-16_30_00.vma.zst"
+replaced_leftover:
+  description:
+    - With O(state=restored), true when O(vmid) held only what a failed restore leaves (an empty config, or the
+      stub C(memory 128)); it was replaced without needing O(force) and without a safety backup.
+  returned: with O(state=restored)
+  type: bool
 already_restored:
   description:
     - With O(state=restored), true when the server's description already says it was restored from O(volid)

@@ -54,6 +54,18 @@ def test_failed_forced_restore_names_the_safety_backup_that_brings_the_server_ba
     assert back["description"].startswith("customer data since the backup")
 
 
+@RELEASES
+def test_restore_retried_after_a_failed_one_replaces_the_leftover(web, run_playbook):
+    volid = api_backup(web, 100)
+    web.fault(kind="task_fail", type="qmrestore")
+    run = run_playbook([task(B, "fails", state="restored", volid=volid, vmid=310),
+                        task(B, "retry", state="restored", volid=volid, vmid=310)])
+    assert outcome(run, "fails")["failed"] is True
+    retry = outcome(run, "retry")
+    assert not retry["failed"] and retry["changed"] and retry["replaced_leftover"] is True, retry
+    assert retry["safety_backup"] is None and web.guest(310)["name"] == "web01"
+
+
 def _grow(sim, vmid, size):
     upid = sim.api("PUT", "/nodes/pve1/qemu/%d/resize" % vmid, disk="scsi0", size=size)
     if upid:
