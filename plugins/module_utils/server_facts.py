@@ -265,7 +265,6 @@ def summary_view(resource):
     }
 
 
-
 def _description(value):
     """The description as the customer wrote it: None stays None, jotun_backup's restore mark is left out."""
     return None if value is None else qc.split_restore_mark(value)[0]
