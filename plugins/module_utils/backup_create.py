@@ -17,8 +17,10 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_ar
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_retention as retention
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import SETTLE, pause, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed, TaskTimeout
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import start_task_once
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
 
 COMPRESS = {"zstd": "zstd", "gzip": "gzip", "lzo": "lzo", "none": "0"}
@@ -28,6 +30,24 @@ _AGE_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # the least time worth starting another attempt with
 MIN_ATTEMPT = 2.0
 _LOCK_ERRORS = re.compile(r"can't lock file|\bis locked\b", re.IGNORECASE)
+# vzdump runs one job per node; a later job's log starts with this until the node's lock is free (PVE/VZDump.pm getlock)
+WAITING_FOR_NODE = "trying to get global lock - waiting..."
+GOT_NODE_LOCK = "got global lock"
+# how often a backup follows its server to another node (it migrated between the look-up and the vzdump call)
+MAX_MOVES = 3
+
+
+class GuestElsewhere(Exception):
+    """POST /nodes/{node}/vzdump answered "OK" and started no task: none of the named guests is on that node."""
+
+    def __init__(self, node, vmid):
+        super(GuestElsewhere, self).__init__("VM %s is not on node %s" % (vmid, node))
+        self.node, self.vmid = node, vmid
+
+
+def is_upid(value):
+    """True for a task id; PVE's vzdump answers the plain string "OK" when it had nothing to back up on that node."""
+    return isinstance(value, str) and value.startswith("UPID:")
 
 
 def parse_max_age(value, option="max_age"):
@@ -128,17 +148,65 @@ def run_vzdump(client, node, vmid, data, deadline, wait=True):
     while True:
         attempt += 1
         upid = _start_vzdump(client, node, vmid, data, deadline)
+        if not is_upid(upid):
+            raise GuestElsewhere(node, vmid)
         if not wait:
             return tasks + [started_task(upid)]
         try:
             done = wait_tasks(client, [upid], deadline)
             return tasks + done
+        except TaskTimeout as err:
+            raise _explain_queue(client, node, upid, vmid, err, deadline)
         except TaskFailed as err:
             delay = min(2.0 * attempt, 10.0)
             if not _is_lock_failure(err) or not deadline.allows(delay + MIN_ATTEMPT):
                 raise _explain(err, vmid, attempt)
             tasks.extend(err.tasks or [])
             pause(deadline, delay)
+
+
+def _explain_queue(client, node, upid, vmid, err, deadline):
+    """A backup still waiting for the node's vzdump lock when wait_timeout ran out: say so (it stays queued)."""
+    try:
+        body = client.get(api_path("nodes", node, "tasks", upid, "log"), params={"start": 0, "limit": 50},
+                          deadline=Deadline(10.0)) or []
+    except ProxmoxError:
+        return err
+    lines = [entry.get("t", "") for entry in body if isinstance(entry, dict)]
+    if any(WAITING_FOR_NODE in line for line in lines) and not any(GOT_NODE_LOCK in line for line in lines):
+        err.message = ("backup of VM %s did not start within wait_timeout: another backup job runs on node %s and "
+                       "vzdump runs one job per node; the task %s waits for it (up to vzdump's lockwait) and was left "
+                       "queued, not stopped - stop it with jotun_task or let it run" % (vmid, node, upid))
+    return err
+
+
+def backup_on_guest_node(client, node, vmid, storage, data, deadline, wait=True, entry=None, before=None):
+    """run_vzdump on `node`, following the guest when vzdump answers "OK" there (it migrated meanwhile).
+
+    entry/before: the storage entry and the guest's archives already read on `node`. Returns (tasks, node, storage
+    entry, archives of the guest on that storage before the backup), for the node the backup ran on.
+    """
+    for unused_move in range(MAX_MOVES + 1):
+        if entry is None:
+            entry = archives.storage_on_node(client, node, storage, deadline=deadline)
+            before = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
+                                                    shared=entry["shared"], deadline=deadline)
+        try:
+            return run_vzdump(client, node, vmid, data, deadline, wait=wait), node, entry, before
+        except GuestElsewhere:
+            where = find_guest(client, vmid=vmid, deadline=deadline)
+            if where is None:
+                raise ProxmoxError("VM %s is no longer in the cluster: node %s answered its backup with \"OK\" "
+                                   "(nothing of it to back up there)" % (vmid, node))
+            if where["node"] == node:
+                # the cluster's resource list still shows the old node: give it a moment
+                if not deadline.allows(2.0 + MIN_ATTEMPT):
+                    break
+                pause(deadline, 2.0)
+            node, entry = where["node"], None
+    raise ProxmoxError("VM %s was not found on the node the cluster lists for it (%s) within wait_timeout after %d "
+                       "attempt(s); it may be migrating - try again" % (vmid, node, MAX_MOVES + 1),
+                       kind=ProxmoxError.RETRYABLE)
 
 
 def predict_rotation(current, policy, now):
@@ -176,6 +244,7 @@ def ensure_backup(client, guest, params, deadline, check_mode=False):
     Returns the module result: changed, vmid, node, storage, volid, size, ctime, archive, tasks, pruned.
     """
     vmid, node, storage = int(guest["vmid"]), guest["node"], params["storage"]
+    # a server that migrated is followed: vzdump answers "OK" on a node that does not hold it (backup_on_guest_node)
     for option in retention.KEEP_OPTIONS:
         if (params.get(option) or 0) < 0:
             raise InputError("%s: must be 0 or more, not %s" % (option, params[option]), option=option)
@@ -199,8 +268,9 @@ def ensure_backup(client, guest, params, deadline, check_mode=False):
         return result
     data = vzdump_request(vmid, storage, params.get("mode") or "snapshot", params.get("compress") or "zstd",
                           params.get("notes"), params.get("protected"))
-    tasks = run_vzdump(client, node, vmid, data, deadline, wait=params.get("wait", True))
-    result["tasks"] = tasks
+    tasks, node, entry, before = backup_on_guest_node(client, node, vmid, storage, data, deadline,
+                                                      wait=params.get("wait", True), entry=entry, before=before)
+    result.update(node=node, tasks=tasks)
     if not params.get("wait", True):
         return result
     after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",

@@ -4,8 +4,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Restore a vzdump archive into a QEMU guest (a new id or over an existing guest), checking everything first.
 
-Order: the archive exists and holds a QEMU guest (extractconfig) -> the target is decided and allowed (force,
-force_stop) -> only then is anything changed (stop, then POST /nodes/{node}/qemu with archive).
+Order: the archive exists and holds a QEMU guest (extractconfig) -> the target is decided -> a target that already
+carries this archive's restore mark is left alone (changed: false; safe to retry) -> the overwrite is allowed
+(force, force_stop) and the target storages have room -> only then is anything changed: stop, a safety backup of
+the server being replaced (unless backup_before: false), POST /nodes/{node}/qemu with archive, and the restore mark
+written into the restored guest's description.
+
+Why the safety backup: real PVE (qemu-server QemuServer.pm restore_vma_archive) replaces the old config by a stub
+(`memory: 128`) and frees the old disks *before* it extracts; a restore task that then fails leaves that stub
+("VM N state is NOT cleaned up") - the old server is gone.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,10 +21,13 @@ __metaclass__ = type
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_create import pick_new_archive, run_vzdump, vzdump_request
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import SETTLE, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size, parse_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import start_task_once
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
 
@@ -25,6 +35,8 @@ _LXC_KEYS = re.compile(r"^(rootfs|arch|mp\d+|lxc\.[\w.]+|unprivileged|hostname):
 _QEMU_KEYS = re.compile(r"^(boot|bootdisk|smbios1|vmgenid|scsihw|machine|sockets|bios|kvm|vga|agent|numa|efidisk0|"
                         r"tpmstate0|(scsi|virtio|ide|sata)\d+):", re.MULTILINE)
 _NAME = re.compile(r"^name:\s*(\S+)", re.MULTILINE)
+_DISK_KEY = re.compile(r"^((?:ide|sata|scsi|virtio)\d+|efidisk0|tpmstate0)$")
+_MAP = re.compile(r"^#qmdump#map:([^:]+):[^:]*:([^:]*):", re.MULTILINE)
 
 
 def config_guest_type(text):
@@ -56,7 +68,91 @@ def check_archive(client, volid, deadline=None):
                          option="volid")
     match = _NAME.search(config)
     archive = dict(archive, guest_name=match.group(1) if match else None)
+    archive_configs[archive["volid"]] = config
     return archive
+
+
+# extractconfig's text of the archives check_archive read (kept out of the archive dict the module returns)
+archive_configs = {}
+
+
+def _drives(config):
+    """{key: (volume, options)} of the disks in a config (dict from the API, or the archive's text); no CD-ROMs."""
+    if isinstance(config, dict):
+        items = config.items()
+    else:
+        body = (config or "").split("\n[", 1)[0]
+        items = [line.split(": ", 1) for line in body.splitlines() if ": " in line and not line.startswith("#")]
+    out = {}
+    for key, value in items:
+        if not _DISK_KEY.match(key):
+            continue
+        parts = str(value).split(",")
+        opts = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+        if opts.get("media") == "cdrom" or parts[0] in ("none", "cdrom") or "cloudinit" in parts[0]:
+            continue
+        out[key] = (parts[0], opts)
+    return out
+
+
+def restore_needs(archive_config, storage=None):
+    """Bytes the archive's disks take per target storage: {storage: bytes}.
+
+    The target of a disk is `storage` when given, else the storage its #qmdump#map line names, else its volume's.
+    """
+    maps = dict(_MAP.findall(archive_config or ""))
+    needs = {}
+    for key, (volume, opts) in _drives(archive_config).items():
+        target = storage or maps.get(key) or volume.split(":", 1)[0]
+        size = parse_size(opts["size"]) if opts.get("size") else 0
+        needs[target] = needs.get(target, 0) + size
+    return needs
+
+
+def freed_by_restore(current_config, archive_config, vmid):
+    """Bytes per storage PVE frees before extracting: the guest's own disks on the drive keys the archive restores."""
+    restored = set(_drives(archive_config))
+    freed = {}
+    for key, (volume, opts) in _drives(current_config).items():
+        name = volume.split(":", 1)[-1].split("/")[-1]
+        if key not in restored or not re.match(r"^(vm|base)-%d-" % int(vmid), name):
+            continue
+        target = volume.split(":", 1)[0]
+        freed[target] = freed.get(target, 0) + (parse_size(opts["size"]) if opts.get("size") else 0)
+    return freed
+
+
+def check_room(client, node, needs, freed, deadline=None):
+    """InputError naming `storage` when a target storage on `node` lacks room for the restored disks."""
+    for storage, needed in sorted(needs.items()):
+        try:
+            status = client.get(api_path("nodes", node, "storage", storage, "status"), deadline=deadline) or {}
+        except ProxmoxError as err:
+            raise InputError("storage: cannot read storage %s on node %s to check it has room for the restore: %s"
+                             % (storage, node, err.message), option="storage")
+        avail = int(status.get("avail") or 0) + freed.get(storage, 0)
+        if avail < needed:
+            message = ("storage: %s on node %s has %s free (counting the disks the restore replaces); the archive's "
+                       "disks need %s - nothing was changed" % (storage, node, format_size(avail), format_size(needed)))
+            raise InputError(message, option="storage")
+
+
+def restore_mark(description):
+    """The volid the guest's description says was restored into it last, or None."""
+    return qc.split_restore_mark(description)[1]
+
+
+def is_restore_leftover(config):
+    """True for what a failed restore leaves: an empty config (new vmid) or the stub `memory: 128` (over a guest).
+
+    Nothing of a server is in it, so a restore may replace it without force and without a safety backup.
+    """
+    keys = set(config or {}) - {"digest", "lock"}
+    return keys <= {"memory"} and str((config or {}).get("memory", "128")) == "128" and not (config or {}).get("lock")
+
+
+def guest_config(client, node, vmid, deadline=None):
+    return client.get(api_path("nodes", node, "qemu", vmid, "config"), deadline=deadline) or {}
 
 
 def restore_target(client, params, archive):
@@ -126,21 +222,102 @@ def start_restore(client, node, vmid, data, deadline):
                            deadline=deadline, settle=SETTLE)
 
 
+def safety_backup(client, node, vmid, archive, params, deadline):
+    """vzdump of the server about to be replaced, onto the storage of the archive being restored.
+
+    Returns (archive dict of the new backup, tasks). The storage must be readable from `node` (restore_node made sure).
+    """
+    storage = archive["storage"]
+    entry = archives.storage_on_node(client, node, storage, deadline=deadline)
+    before = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
+                                            shared=entry["shared"], deadline=deadline)
+    data = vzdump_request(vmid, storage, "stop" if params.get("force_stop") else "snapshot", "zstd",
+                          notes="safety backup before restoring %s" % archive["volid"])
+    tasks = run_vzdump(client, node, vmid, data, deadline)
+    after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
+                                           shared=entry["shared"], deadline=deadline)
+    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0)
+    if new is None:
+        raise TaskFailed("the safety backup of VM %s (task %s) ended OK but no new archive of it is on %s; not "
+                         "restoring over it" % (vmid, tasks[-1]["upid"], storage), tasks=tasks)
+    return new, tasks
+
+
+def _explain_failed_restore(client, node, vmid, err, safety, deadline):
+    """A failed forced restore: say what is left of VM vmid and which archive brings it back."""
+    try:
+        left = guest_config(client, node, vmid, deadline=None)
+        disks = _drives(left)
+    except ProxmoxError:
+        disks = None
+    if disks == {}:
+        state = "VM %s is left as an empty stub without disks: PVE replaced its config and freed its old disks before " \
+                "extracting the archive" % vmid
+    else:
+        state = "VM %s may be left incomplete (PVE frees the old disks before extracting)" % vmid
+    if safety:
+        back = "restore the safety backup %s (state: restored, force: true, backup_before: false) to bring it back" \
+            % safety["volid"]
+    else:
+        back = "no safety backup was made (backup_before: false)"
+    err.message = "%s; %s; %s" % (err.message, state, back)
+    return err
+
+
 def restore_backup(client, params, deadline, check_mode=False):
-    """state=restored. Returns the module result: changed, vmid, node, volid, archive, stopped, tasks."""
+    """state=restored. Returns the module result: changed, vmid, node, volid, archive, overwritten, stopped,
+    safety_backup (volid or None), already_restored, replaced_leftover, tasks.
+
+    A guest whose description carries this archive's restore mark (written after a restore succeeded) is left
+    alone: changed false, whatever force says. What a failed restore left (empty config or the `memory: 128` stub)
+    is replaced without force and without a safety backup. Errors: InputError (options, room), TaskFailed (a stop, the safety
+    backup or the restore task failed; for the restore the message says what is left and what brings it back).
+    """
     archive = check_archive(client, params["volid"], deadline=deadline)
     vmid, existing = restore_target(client, params, archive)
     node = restore_node(params, archive, existing)
-    must_stop = check_overwrite(params, vmid, existing)
+    current = guest_config(client, node, vmid, deadline=deadline) if existing else None
     result = {"changed": True, "vmid": vmid, "node": node, "volid": archive["volid"], "archive": archive,
-              "overwritten": existing is not None, "stopped": must_stop, "tasks": []}
+              "overwritten": existing is not None, "stopped": False, "safety_backup": None,
+              "already_restored": False, "replaced_leftover": False, "tasks": []}
+    if existing and restore_mark(current.get("description")) == archive["volid"]:
+        result.update(changed=False, overwritten=False, already_restored=True)
+        return result
+    leftover = bool(existing) and is_restore_leftover(current)
+    # the leftover of a failed restore holds nothing: replacing it needs no force (it is sent all the same)
+    must_stop = check_overwrite(dict(params, force=True) if leftover else params, vmid, existing)
+    if existing and str(current.get("protection", 0)).lower() in ("1", "true"):
+        raise InputError("force: VM %s is protected (protection: 1); Proxmox VE refuses to restore over it - remove "
+                         "the protection first" % vmid, option="force")
+    result.update(stopped=must_stop, replaced_leftover=leftover)
+    if existing and not leftover:
+        config_text = archive_configs.get(archive["volid"], "")
+        check_room(client, node, restore_needs(config_text, params.get("storage")),
+                   freed_by_restore(current, config_text, vmid), deadline=deadline)
     if check_mode:
+        if existing and not leftover and params.get("backup_before", True):
+            result["safety_backup"] = "(made before the restore)"
         return result
     tasks = stop_guest(client, node, vmid, deadline) if must_stop else []
-    upid = start_restore(client, node, vmid, restore_request(vmid, archive["volid"], params), deadline)
-    if params.get("wait", True):
+    safety = None
+    if existing and not leftover and params.get("backup_before", True):
+        safety, backup_tasks = safety_backup(client, node, vmid, archive, params, deadline)
+        tasks += backup_tasks
+        result["safety_backup"] = safety["volid"]
+    upid = start_restore(client, node, vmid, restore_request(vmid, archive["volid"], dict(params, force=True)
+                                                             if leftover else params), deadline)
+    if not params.get("wait", True):
+        result["tasks"] = tasks + [started_task(upid)]
+        return result
+    try:
         tasks += wait_tasks(client, [upid], deadline)
-    else:
-        tasks.append(started_task(upid))
+    except TaskFailed as err:
+        if existing:
+            raise _explain_failed_restore(client, node, vmid, err, safety, deadline)
+        raise
     result["tasks"] = tasks
+    restored = guest_config(client, node, vmid, deadline=deadline)
+    client.put(api_path("nodes", node, "qemu", vmid, "config"),
+               data={"description": qc.with_restore_mark(restored.get("description"), archive["volid"])},
+               deadline=deadline)
     return result

@@ -390,9 +390,33 @@ def parse_agent(value):
     return parse_bool(raw.get("enabled", "0"), option="agent")
 
 
+# jotun_backup's restore mark: the last line of a restored guest's description names the archive restored into it
+# (a retried restore of that archive then changes nothing). It is bookkeeping, not the customer's text: descriptions
+# are compared and shown without it.
+RESTORE_MARK = "jotun: restored from "
+
+
+def split_restore_mark(value):
+    """A description -> (its text without restore-mark lines, the volid of the last mark or None)."""
+    text, volid = [], None
+    for line in str(value or "").splitlines():
+        if line.startswith(RESTORE_MARK):
+            volid = line[len(RESTORE_MARK):].strip() or None
+        else:
+            text.append(line)
+    return "\n".join(text), volid
+
+
+def with_restore_mark(value, volid):
+    """The description with one restore mark, naming volid, as its last line."""
+    text = split_restore_mark(value)[0].rstrip("\n")
+    return (text + "\n" if text else "") + RESTORE_MARK + volid
+
+
 def normalise_description(value):
     if value is None:
         return ""
+    value = split_restore_mark(value)[0]
     return "\n".join(line.rstrip() for line in str(value).rstrip().splitlines())
 
 

@@ -265,6 +265,11 @@ def summary_view(resource):
     }
 
 
+def _description(value):
+    """The description as the customer wrote it: None stays None, jotun_backup's restore mark is left out."""
+    return None if value is None else qc.split_restore_mark(value)[0]
+
+
 def server_view(resource, status, pending_entries, agent_result=None):
     """The full view of one guest; ``agent_result`` is None when the agent was not asked or did not answer."""
     config, pending = split_pending(pending_entries)
@@ -278,7 +283,8 @@ def server_view(resource, status, pending_entries, agent_result=None):
         "name": config.get("name", view["name"]),
         "template": bool(qc.parse_bool(config.get("template", view["template"]))),
         "tags": sorted(_guest_tags(config.get("tags") or "")),
-        "description": config.get("description"),
+        "description": _description(config.get("description")),
+        "restored_from": qc.split_restore_mark(config.get("description"))[1],
         "onboot": bool(qc.parse_bool(config.get("onboot", 0))),
         "protection": bool(qc.parse_bool(config.get("protection", 0))),
         "ostype": config.get("ostype"),

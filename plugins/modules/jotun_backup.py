@@ -20,7 +20,11 @@ description:
   - With O(state=present) and O(volid), sets the O(notes) and O(protected) flag of an existing archive.
   - With O(state=restored), restores the archive O(volid) into O(vmid) (a new id or an existing server). Before
     anything changes it checks that the archive exists and holds a QEMU guest. An existing server is overwritten only
-    with O(force=true), and stopped first only with O(force_stop=true).
+    with O(force=true), and stopped first only with O(force_stop=true). Before it replaces an existing server it
+    checks that the target storages have room for the archive's disks and makes a safety backup of that server
+    (O(backup_before)), because Proxmox VE frees the old disks before it extracts the archive, so a restore that then
+    fails leaves an empty stub. The restored server's description gets a last line that names O(volid) as restored;
+    running the same restore again finds it and changes nothing (C(changed=false), RV(already_restored)).
   - With O(state=absent), deletes the archive O(volid). Already gone is not an error. A protected archive is deleted
     only with O(unprotect=true).
   - vzdump is always called with C(remove=0), so the storage's own retention settings never delete archives as a
@@ -156,6 +160,13 @@ options:
         a running server is refused.
     type: bool
     default: false
+  backup_before:
+    description:
+      - With O(state=restored) over an existing server, first back that server up (vzdump, onto the storage of
+        O(volid)) and name the archive in RV(safety_backup). If the restore then fails, the error names that archive.
+      - V(false) skips it; a failed restore then leaves nothing to go back to.
+    type: bool
+    default: true
   unique:
     description:
       - With O(state=restored), give the restored server new random MAC addresses (for a copy next to the original).
@@ -170,6 +181,11 @@ notes:
   - The module runs the backup on the node of the server and never needs to be told that node.
   - If the server's config is locked by another operation (a resize, another backup), the backup is started again
     with growing pauses until O(wait_timeout); then it fails saying the server stayed locked.
+  - Proxmox VE runs one backup job per node; a backup started while another job runs on that node waits for it
+    (the task logs C(trying to get global lock)). When O(wait_timeout) runs out first, the module fails saying so and
+    leaves that task queued.
+  - When the node answers the backup request with C(OK) and no task (the server migrated meanwhile), the module looks
+    the server up again and backs it up on its new node.
 seealso:
   - module: jotunheim.proxmox.jotun_backup_info
   - module: jotunheim.proxmox.jotun_task
@@ -294,6 +310,25 @@ stopped:
   description: With O(state=restored), whether the existing server was stopped first.
   returned: with O(state=restored)
   type: bool
+safety_backup:
+  description:
+    - With O(state=restored), the volid of the backup made of the server before it was replaced; null when no
+      server was replaced or O(backup_before=false).
+  returned: with O(state=restored)
+  type: str
+  sample: "local:backup/vzdump-qemu-101-2026_11_29-16_30_00.vma.zst"
+replaced_leftover:
+  description:
+    - With O(state=restored), true when O(vmid) held only what a failed restore leaves (an empty config, or the
+      stub C(memory 128)); it was replaced without needing O(force) and without a safety backup.
+  returned: with O(state=restored)
+  type: bool
+already_restored:
+  description:
+    - With O(state=restored), true when the server's description already says it was restored from O(volid)
+      (a retried run); nothing was done.
+  returned: with O(state=restored)
+  type: bool
 tasks:
   description:
     - The Proxmox VE tasks run (vzdump, qmstop, qmrestore, imgdel), as M(jotunheim.proxmox.jotun_task) returns them.
@@ -337,6 +372,7 @@ def main():
             unprotect=dict(type="bool", default=False),
             force=dict(type="bool", default=False),
             force_stop=dict(type="bool", default=False),
+            backup_before=dict(type="bool", default=True),
             unique=dict(type="bool", default=False),
             start=dict(type="bool", default=False),
         ),

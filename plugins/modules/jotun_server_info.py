@@ -157,6 +157,11 @@ servers:
     description:
       description: Notes; details.
       type: str
+    restored_from:
+      description:
+        - The archive M(jotunheim.proxmox.jotun_backup) last restored into it, null when none; details. It is kept as
+          the last line of the config's description, which RV(servers[].description) leaves out.
+      type: str
     onboot:
       description: Started when the node boots; details.
       type: bool

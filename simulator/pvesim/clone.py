@@ -226,7 +226,7 @@ def clone(call):
     upid = call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead, plan, stages),
                            on_ok=on_ok, on_fail=on_fail)
     task = call.sim.tasks.tasks[upid]
-    task.steps = [(offset, writes.pop(key)) for offset, key in stages]
+    task.events = [(offset, writes.pop(key)) for offset, key in stages]
     held = task.duration                # a task_duration fault may have changed it
     state.take_task_lock(src.vmid, "exclusive" if src.status == "running" else "shared", holder, held)
     state.take_task_lock(newid, "exclusive", holder, held)

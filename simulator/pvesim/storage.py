@@ -37,7 +37,8 @@ def content_entry(vol):
     if vol.content == "backup":
         out.update(ctime=vol.ctime, subtype="qemu")
         if vol.notes:
-            out["notes"] = vol.notes
+            # the listing reads only the first line of the .notes file (pve-storage Plugin.pm, file_read_firstline)
+            out["notes"] = vol.notes.split("\n", 1)[0]
         if vol.protected:
             out["protected"] = 1
     else:

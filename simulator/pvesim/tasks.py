@@ -32,7 +32,7 @@ class Task:
         self.invisible_until = 0.0
         self.final_lines = []
         self.end_elapsed = None
-        self.steps = []              # [(simulated offset, fn)]: state changes while it runs (clone's config writes)
+        self.events = []             # [(simulated offset, fn)]: state changes a worker makes as it goes (run_events)
 
     def entry(self):
         """The task as GET /nodes/{node}/tasks lists it: a running one carries status "RUNNING", a stopped one its
@@ -101,25 +101,30 @@ class TaskEngine:
     def elapsed(self, task):
         return self.clock.sim_elapsed(task.start_mono)
 
+    @staticmethod
+    def run_events(task, upto):
+        """Run the task's events due by `upto` simulated seconds, in offset order, each once."""
+        while task.events:
+            task.events.sort(key=lambda item: item[0])
+            limit = upto if task.fail_at is None else min(upto, task.fail_at)
+            if task.events[0][0] > limit:
+                break
+            task.events.pop(0)[1]()
+
     def tick(self):
         for task in list(self.running.values()):
             elapsed = self.elapsed(task)
-            self._run_steps(task, elapsed)
+            if task.events:
+                self.run_events(task, min(elapsed, task.duration))
             if task.fail_at is not None and elapsed >= task.fail_at:
                 self.finish(task, task.fail_message)
             elif elapsed >= task.duration:
                 self.finish(task, None)
 
-    def _run_steps(self, task, elapsed):
-        """Run the steps due by `elapsed` (never past a failure point: a failing task stops there)."""
-        limit = elapsed if task.fail_at is None else min(elapsed, task.fail_at)
-        while task.steps and task.steps[0][0] <= limit:
-            task.steps.pop(0)[1]()
-
     def finish(self, task, error):
         if error is None:
-            self._run_steps(task, float("inf"))
-        task.steps = []
+            self.run_events(task, task.duration)
+        task.events = []             # a failed worker makes no more changes
         if error is None and task.on_ok:
             try:
                 task.on_ok()

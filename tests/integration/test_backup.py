@@ -249,8 +249,11 @@ def test_backup_waits_for_a_running_backup_of_the_same_server(web, run_playbook)
     made = volids(web, 100) - before
     assert len(made) == 2 and res["volid"] in made
     assert res["volid"] == archives(web, 100)[0]["volid"]  # ours is the newer one
-    assert len(posts(web, mark, "/vzdump")) >= 2  # the locked attempt, then the one that ran
+    # PVE runs one vzdump job per node: ours was queued behind the first (one POST), not refused and retried
+    assert len(posts(web, mark, "/vzdump")) == 1
     assert res["tasks"][-1]["exitstatus"] == "OK"
+    log = [line["t"] for line in web.api("GET", "/nodes/pve1/tasks/%s/log" % res["tasks"][-1]["upid"], limit=50)]
+    assert log[0] == "INFO: trying to get global lock - waiting..." and "INFO: got global lock" in log
 
 
 def test_backup_behind_a_backup_that_never_ends_fails_clearly(web, run_playbook):
@@ -259,7 +262,8 @@ def test_backup_behind_a_backup_that_never_ends_fails_clearly(web, run_playbook)
     before = volids(web, 100)
     res = outcome(run_playbook([task(B, vmid=100, storage="local", wait_timeout=4, keep_last=1)]))
     assert res["failed"] is True
-    assert "locked" in res["msg"] and "VM 100" in res["msg"], res["msg"]
+    assert "another backup job runs on node pve1" in res["msg"] and "VM 100" in res["msg"], res["msg"]
+    assert "left queued" in res["msg"] and res["running"], res
     assert volids(web, 100) == before
 
 
@@ -343,7 +347,8 @@ def test_restore_into_a_new_vmid(web, run_playbook):
     assert [t["type"] for t in res["tasks"]] == ["qmrestore"]
     assert web.guest(300) is not None
     sent = writes(web, mark)
-    assert [w[:2] for w in sent] == [("POST", "/api2/json/nodes/pve1/qemu")]
+    assert [w[:2] for w in sent] == [("POST", "/api2/json/nodes/pve1/qemu"), ("PUT", "/api2/json/nodes/pve1/qemu/300/config")]
+    assert web.guest(300)["description"].endswith("jotun: restored from " + volid)
     params = sent[0][2]
     assert str(params["vmid"]) == "300" and params["archive"] == volid and str(params["unique"]) == "1"
     assert "force" not in params
@@ -365,11 +370,14 @@ def test_restore_over_an_existing_server_needs_force_and_force_stop(web, run_pla
     res = outcome(run_playbook([task(B, state="restored", volid=volid, vmid=100, force=True, force_stop=True)]))
     assert not res.get("failed"), res
     assert res["overwritten"] is True and res["stopped"] is True
-    assert [t["type"] for t in res["tasks"]] == ["qmstop", "qmrestore"]
+    assert [t["type"] for t in res["tasks"]] == ["qmstop", "vzdump", "qmrestore"]
+    assert res["safety_backup"] in volids(web, 100) and res["safety_backup"] != volid
     sent = writes(web, mark)
     assert [w[:2] for w in sent] == [("POST", "/api2/json/nodes/pve1/qemu/100/status/stop"),
-                                     ("POST", "/api2/json/nodes/pve1/qemu")]
-    assert str(sent[1][2]["force"]) == "1"
+                                     ("POST", "/api2/json/nodes/pve1/vzdump"),
+                                     ("POST", "/api2/json/nodes/pve1/qemu"),
+                                     ("PUT", "/api2/json/nodes/pve1/qemu/100/config")]
+    assert str(sent[2][2]["force"]) == "1"
 
 
 def test_restore_checks_the_archive_before_touching_anything(web, run_playbook):

@@ -85,7 +85,15 @@ def test_restore_newest_archive_over_the_server(sim, run_playbook, db):
     assert len(restores) == 1 and restores[0]["params"]["archive"] == newest
     guest = guest_named(sim, "db7")
     assert guest["vmid"] == db["vmid"] and str(guest["config"]["memory"]) == "1024"
-    assert guest["config"]["description"].strip() == "original" and guest["status"] == "running"
+    # the archive's description, plus the restore mark that makes a retried restore a no-op
+    assert guest["config"]["description"].splitlines() == ["original", "jotun: restored from " + newest]
+    assert guest["status"] == "running"
+    # the job run again (an AWX retry) picks the same archive, not the safety backup, and restores nothing
+    mark = sim.mark()
+    again = run_playbook(playbook("restore"), extra_vars={"server": "db7", "overwrite": True})
+    assert again.ok, again
+    assert sim.writes(mark) == []
+    assert "already restored" in again.task("Report the restore")["msg"]
 
 
 def test_restore_brings_back_a_deleted_server(sim, run_playbook, db):

@@ -60,7 +60,8 @@ def test_restore_rules(sim):
     assert resp.status_code == 500 and "pve2" in resp.reason
     sim.fault(kind="task_duration", type="qmrestore", seconds=50)
     upid = sim.write("POST", "/nodes/pve1/qemu", vmid=9000, archive=volid, force=1, storage="local-lvm")
-    assert sim.guest(9000)["lock"] == "create"
+    # "create" until the worker replaces the old config by the stub "memory: 128" (no lock)
+    assert sim.guest(9000)["lock"] in ("create", None)
     assert sim.wait(upid)["exitstatus"] == "OK"
     assert any(line.startswith("progress 50%") for line in sim.task_log(upid))
     assert sim.get("/nodes/pve1/qemu/9000/config")["name"] == "ubuntu-24.04"
@@ -68,9 +69,8 @@ def test_restore_rules(sim):
 
 
 def test_external_guest_skipped(sim):
-    upid = sim.write("POST", "/nodes/pve1/vzdump", vmid="9002", storage="local")
-    assert sim.wait(upid)["exitstatus"] == "OK"
-    assert "INFO: skip external VMs: 9002" in sim.task_log(upid)
+    # only guests of other nodes: vzdump answers "OK" and starts no task (pve-manager API2/VZDump.pm)
+    assert sim.write("POST", "/nodes/pve1/vzdump", vmid="9002", storage="local") == "OK"
     assert archives(sim, 9002) == []
 
 

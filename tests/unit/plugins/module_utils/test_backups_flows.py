@@ -46,6 +46,9 @@ class FakePVE(object):
         self.vzdump_outcomes = []
         self.drop_next_post = False
         self.pid = 0x1000
+        self.configs = {}
+        self.avail = {}
+        self.restore_fails = False
 
     # -- client interface
     def server_time(self):
@@ -134,8 +137,10 @@ class FakePVE(object):
 
     def vzdump(self, params, node):
         self.now += 5
-        outcome = self.vzdump_outcomes.pop(0) if self.vzdump_outcomes else "ok"
         vmid = int(params["vmid"])
+        if not [g for g in self.guests if g["vmid"] == vmid and g["node"] == node]:
+            return "OK"  # PVE: none of the named guests is on this node - no task
+        outcome = self.vzdump_outcomes.pop(0) if self.vzdump_outcomes else "ok"
         if outcome == "lock":
             return self._task(node, "vzdump", vmid, "can't lock file '/var/lock/qemu-server/lock-%d.conf' - got timeout" % vmid)
         if outcome == "full":
@@ -169,7 +174,21 @@ class FakePVE(object):
         assert not existing or existing[0]["status"] == "stopped", "overwrote a running guest"
         if not existing:
             self.guests.append({"vmid": vmid, "name": "restored", "node": node, "type": "qemu", "status": "stopped"})
+        if self.restore_fails:
+            self.configs[vmid] = {"memory": 128}
+            return self._task(node, "qmrestore", vmid, "command 'vma extract' failed: exit code 133")
+        self.configs[vmid] = {"name": "web01", "memory": 2048, "description": "from the archive",
+                              "scsi0": "local-lvm:vm-%d-disk-0,size=32G" % vmid}
         return self._task(node, "qmrestore", vmid)
+
+    def get_config(self, params, node, vmid):
+        return dict(self.configs.get(int(vmid), {"scsi0": "local-lvm:vm-%s-disk-0,size=32G" % vmid}))
+
+    def put_config(self, params, node, vmid):
+        self.configs.setdefault(int(vmid), {}).update(params)
+
+    def storage_status(self, params, node, storage):
+        return {"avail": self.avail.get(storage, 10 ** 12), "total": 10 ** 12}
 
 
 ROUTES = [
@@ -186,6 +205,9 @@ ROUTES = [
     (r"/nodes/([^/]+)/qemu/(\d+)/status/stop", "POST", "stop"),
     (r"/nodes/([^/]+)/qemu/(\d+)/status/current", "GET", "status_current"),
     (r"/nodes/([^/]+)/qemu", "POST", "create"),
+    (r"/nodes/([^/]+)/qemu/(\d+)/config", "GET", "get_config"),
+    (r"/nodes/([^/]+)/qemu/(\d+)/config", "PUT", "put_config"),
+    (r"/nodes/([^/]+)/storage/([^/]+)/status", "GET", "storage_status"),
 ]
 
 
@@ -313,8 +335,54 @@ def test_restore_over_running_guest_stops_then_restores(pve):
     guest(pve, 110)["status"] = "running"
     result = restore_backup(pve, params(volid=volid, force=True, force_stop=True), Deadline(30))
     assert result["vmid"] == 110 and result["stopped"] and result["overwritten"]
-    assert pve.writes() == [("POST", "/nodes/pve2/qemu/110/status/stop"), ("POST", "/nodes/pve2/qemu")]
-    assert [t["type"] for t in result["tasks"]] == ["qmstop", "qmrestore"]
+    assert pve.writes() == [("POST", "/nodes/pve2/qemu/110/status/stop"), ("POST", "/nodes/pve2/vzdump"),
+                            ("POST", "/nodes/pve2/qemu"), ("PUT", "/nodes/pve2/qemu/110/config")]
+    assert [t["type"] for t in result["tasks"]] == ["qmstop", "vzdump", "qmrestore"]
+    assert result["safety_backup"] in pve.archives and result["safety_backup"] != volid
+    assert pve.configs[110]["description"] == "from the archive\njotun: restored from " + volid
+
+
+def test_restore_is_safe_to_retry(pve):
+    volid = pve.add_archive(100)
+    first = restore_backup(pve, params(volid=volid, vmid=300), Deadline(30))
+    assert first["changed"] and first["safety_backup"] is None
+    writes = len(pve.writes())
+    for kw in ({}, {"force": True}):
+        again = restore_backup(pve, params(volid=volid, vmid=300, **kw), Deadline(30))
+        assert again["changed"] is False and again["already_restored"] is True
+    assert len(pve.writes()) == writes
+    other = pve.add_archive(100)
+    with pytest.raises(InputError) as err:  # a different archive over it still needs force
+        restore_backup(pve, params(volid=other, vmid=300), Deadline(30))
+    assert err.value.option == "force"
+
+
+def test_forced_restore_checks_room_before_any_write(pve):
+    volid = pve.add_archive(100)
+    pve.avail["local-lvm"] = 1024 ** 3   # the archive's disk is 32G; the guest's own 32G disk is freed first
+    restore_backup(pve, params(volid=volid, vmid=100, force=True, backup_before=False, storage=None), Deadline(30))
+    pve.log[:] = []
+    pve.configs[100] = {"scsi0": "other:vm-100-disk-0,size=32G"}
+    with pytest.raises(InputError) as err:
+        restore_backup(pve, params(volid=pve.add_archive(100), vmid=100, force=True, storage=None), Deadline(30))
+    assert err.value.option == "storage" and "local-lvm" in err.value.message and pve.writes() == []
+
+
+def test_failed_forced_restore_names_the_stub_and_the_safety_backup(pve):
+    volid = pve.add_archive(100)
+    pve.restore_fails = True
+    with pytest.raises(TaskFailed) as err:
+        restore_backup(pve, params(volid=volid, vmid=100, force=True), Deadline(30))
+    safety = [v for v in pve.archives if v != volid]
+    assert len(safety) == 1
+    assert "empty stub" in err.value.message and safety[0] in err.value.message
+
+
+def test_backup_follows_a_guest_that_moved(pve):
+    stale = dict(guest(pve, 110), node="pve1")   # the look-up said pve1; it now lives on pve2
+    result = ensure_backup(pve, stale, params(vmid=110), Deadline(30))
+    assert result["node"] == "pve2" and result["volid"] in pve.archives
+    assert pve.writes() == [("POST", "/nodes/pve1/vzdump"), ("POST", "/nodes/pve2/vzdump")]
 
 
 def test_restore_new_vmid_without_waiting(pve):
@@ -335,3 +403,11 @@ def test_failed_delete_puts_the_protection_back(pve, monkeypatch):
         backups.ensure_absent(pve, params(volid=volid, unprotect=True), Deadline(30))
     assert pve.archives[volid]["protected"] == 1
     assert [w[0] for w in pve.writes()] == ["PUT", "DELETE", "PUT"]
+
+
+def test_restore_over_a_protected_server_is_refused_before_any_write(pve):
+    volid = pve.add_archive(100)
+    pve.configs[100] = {"protection": 1, "scsi0": "local-lvm:vm-100-disk-0,size=32G"}
+    with pytest.raises(InputError) as err:
+        restore_backup(pve, params(volid=volid, vmid=100, force=True), Deadline(30))
+    assert "protected" in err.value.message and pve.writes() == []

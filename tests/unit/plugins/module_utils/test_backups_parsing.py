@@ -151,3 +151,13 @@ def test_restore_node_rules():
     assert rs.restore_node({"node": "pve2"}, dict(archive, shared=True), None) == "pve2"
     with pytest.raises(InputError):
         rs.restore_node({}, archive, {"vmid": 101, "node": "pve2"})
+
+
+def test_restore_mark_is_bookkeeping_not_description():
+    from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
+    marked = qc.with_restore_mark("customer 42\nweb shop\njotun: restored from local:backup/old.vma.zst", VOLID)
+    assert marked == "customer 42\nweb shop\njotun: restored from " + VOLID
+    assert qc.split_restore_mark(marked) == ("customer 42\nweb shop", VOLID)
+    assert qc.with_restore_mark(None, VOLID) == "jotun: restored from " + VOLID
+    assert qc.normalise_description(marked) == qc.normalise_description("customer 42\nweb shop")
+    assert rs.restore_mark(marked) == VOLID and rs.restore_mark("plain") is None

@@ -1,0 +1,106 @@
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Issue 14, restore and backup parts, on 7.4 and 9.1: a retried restore changes nothing, a forced restore that fails
+names what is left and the safety backup that brings the server back, two backups on one node queue up."""
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from test_backup import B, api_backup, check_log, make_guest, outcome, task, volids, writes
+
+RELEASES = pytest.mark.parametrize("sim", ["7.4", "9.1"], indirect=True)
+
+
+@pytest.fixture
+def web(fresh):
+    make_guest(fresh, 100, name="web01")
+    return fresh
+
+
+@RELEASES
+def test_restore_run_twice_restores_once(web, run_playbook):
+    volid = api_backup(web, 100)
+    run = run_playbook([task(B, "new", state="restored", volid=volid, vmid=300),
+                        task(B, "again", state="restored", volid=volid, vmid=300),
+                        task(B, "over", state="restored", volid=volid, vmid=100, force=True, backup_before=False)])
+    assert outcome(run, "new")["changed"] is True and not outcome(run, "new")["failed"], outcome(run, "new")
+    again = outcome(run, "again")
+    assert not again["failed"] and again["changed"] is False and again["already_restored"] is True, again
+    assert outcome(run, "over")["changed"] is True, outcome(run, "over")
+    mark = web.mark()
+    res = outcome(run_playbook([task(B, state="restored", volid=volid, vmid=100, force=True)]))
+    assert not res["failed"] and res["changed"] is False and res["safety_backup"] is None, res
+    assert writes(web, mark) == []
+
+
+@RELEASES
+def test_failed_forced_restore_names_the_safety_backup_that_brings_the_server_back(web, run_playbook):
+    old = api_backup(web, 100)
+    web.api("PUT", "/nodes/pve1/qemu/100/config", cores=4, description="customer data since the backup")
+    web.fault(kind="task_fail", type="qmrestore", message="command 'vma extract' failed: exit code 133")
+    res = outcome(run_playbook([task(B, state="restored", volid=old, vmid=100, force=True)]))
+    assert res["failed"] is True
+    safety = [v for v in volids(web, 100) if v != old]
+    assert len(safety) == 1 and safety[0] in res["msg"], res["msg"]
+    assert "empty stub" in res["msg"] and "VM 100" in res["msg"], res["msg"]
+    stub = web.guest(100)
+    assert "name" not in stub and not [k for k in stub if k.startswith("scsi")]        # real PVE: the old server is gone
+    res = outcome(run_playbook([task(B, state="restored", volid=safety[0], vmid=100, force=True, backup_before=False)]))
+    assert not res["failed"] and res["changed"] is True, res
+    back = web.guest(100)
+    assert back["name"] == "web01" and int(back["cores"]) == 4
+    assert back["description"].startswith("customer data since the backup")
+
+
+@RELEASES
+def test_restore_retried_after_a_failed_one_replaces_the_leftover(web, run_playbook):
+    volid = api_backup(web, 100)
+    web.fault(kind="task_fail", type="qmrestore")
+    run = run_playbook([task(B, "fails", state="restored", volid=volid, vmid=310),
+                        task(B, "retry", state="restored", volid=volid, vmid=310)])
+    assert outcome(run, "fails")["failed"] is True
+    retry = outcome(run, "retry")
+    assert not retry["failed"] and retry["changed"] and retry["replaced_leftover"] is True, retry
+    assert retry["safety_backup"] is None and web.guest(310)["name"] == "web01"
+
+
+def _grow(sim, vmid, size):
+    upid = sim.api("PUT", "/nodes/pve1/qemu/%d/resize" % vmid, disk="scsi0", size=size)
+    if upid:
+        sim.wait_task(upid)
+
+
+def test_forced_restore_refused_when_the_storage_lacks_room(web, run_playbook):
+    # local-lvm on pve1 holds 200G: a 60G archive of 100 does not fit over 102 (2G) once 101 takes 120G
+    _grow(web, 100, "60G")
+    big = api_backup(web, 100)
+    make_guest(web, 101, name="web02")
+    _grow(web, 101, "120G")
+    make_guest(web, 102, name="small")
+    mark = web.mark()
+    res = outcome(run_playbook([task(B, state="restored", volid=big, vmid=102, force=True)]))
+    assert res["failed"] is True and res.get("option") == "storage" and "local-lvm" in res["msg"], res
+    assert writes(web, mark) == [] and web.guest(102)["name"] == "small"
+
+
+@RELEASES
+def test_two_backups_on_one_node_run_one_after_the_other(web, run_playbook):
+    make_guest(web, 101, name="web02")
+    web.fault(kind="task_duration", type="vzdump", seconds=200, count=1)
+    first = web.api("POST", "/nodes/pve1/vzdump", vmid="100", storage="local", remove=0)
+    res = outcome(run_playbook([task(B, vmid=101, storage="local", wait_timeout=120)]))
+    assert not res["failed"] and res["volid"] in volids(web, 101), res
+    assert web.wait_task(first)["exitstatus"] == "OK"
+    log = [line["t"] for line in web.api("GET", "/nodes/pve1/tasks/%s/log" % res["tasks"][-1]["upid"], limit=50)]
+    assert log[0] == "INFO: trying to get global lock - waiting..."
+
+
+@RELEASES
+def test_zz_request_log_is_valid(sim):
+    check_log(sim)
+
+
+def test_zz_request_log_is_valid_default(sim):
+    check_log(sim)
