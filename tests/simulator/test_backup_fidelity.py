@@ -3,6 +3,8 @@ first-line notes in listings, and a forced restore that replaces the old guest b
 import time
 from urllib.parse import quote
 
+from simsupport import pve_message
+
 
 def _backup(sim, vmid, **extra):
     params = dict(vmid=str(vmid), storage="local", compress="zstd")
@@ -120,16 +122,16 @@ def test_content_list_shows_the_first_line_of_notes(fresh):
 def test_create_and_restore_onto_a_taken_vmid_name_its_node(fresh):
     resp = fresh.call("POST", "/nodes/pve1/qemu", data={"vmid": 9002, "name": "x", "memory": "512"})
     assert resp.status_code == 500
-    assert resp.json()["message"] == "unable to create VM 9002 - VM 9002 already exists on node 'pve2'\n"
+    assert pve_message(resp) == "unable to create VM 9002 - VM 9002 already exists on node 'pve2'\n"
     _backup(fresh, 9001)
     volid = _archive(fresh, 9001)
     resp = fresh.call("POST", "/nodes/pve1/qemu", data={"vmid": 9000, "archive": volid})
-    assert resp.json()["message"] == "unable to restore VM 9000 - VM 9000 already exists on node 'pve1'\n"
+    assert pve_message(resp) == "unable to restore VM 9000 - VM 9000 already exists on node 'pve1'\n"
     fresh.fault(kind="task_duration", type="vzdump", seconds=100)
     busy = fresh.write("POST", "/nodes/pve1/vzdump", vmid="9000", storage="local")
     _until(_watch(fresh, lambda s: _guest(s, 9000)["lock"] == "backup"))
     resp = fresh.call("POST", "/nodes/pve1/qemu", data={"vmid": 9000, "archive": volid, "force": 1})
-    assert resp.json()["message"] == "unable to restore VM 9000 - VM is locked (backup)\n"
+    assert pve_message(resp) == "unable to restore VM 9000 - VM is locked (backup)\n"
     fresh.write("DELETE", "/nodes/pve1/tasks/%s" % busy)
 
 
@@ -160,7 +162,7 @@ def test_failed_restore_to_a_new_vmid_keeps_an_empty_config(fresh):
     assert fresh.guest(500)["config"] == {}
     assert not [v for v in _volids(fresh) if ":vm-500-" in v]
     resp = fresh.call("POST", "/nodes/pve1/qemu", data={"vmid": 500, "name": "again", "memory": "512"})
-    assert resp.json()["message"] == "unable to create VM 500 - VM 500 already exists on node 'pve1'\n"
+    assert pve_message(resp) == "unable to create VM 500 - VM 500 already exists on node 'pve1'\n"
 
 
 def test_restore_onto_full_storage_fails_after_the_stub(sim7):

@@ -3,7 +3,7 @@ import threading
 import time
 
 import requests
-from simsupport import Sim
+from simsupport import Sim, pve_message
 
 
 def test_lock_clone_then_cleared(sim):
@@ -77,7 +77,7 @@ def test_backup_lock_refuses_sync_calls(sim):
         assert time.time() < deadline
         time.sleep(0.01)
     resp = sim.call("PUT", "/nodes/pve1/qemu/9000/config", data={"description": "x"})
-    assert resp.status_code == 500 and resp.json()["message"] == "VM is locked (backup)\n"
+    assert resp.status_code == 500 and pve_message(resp) == "VM is locked (backup)\n"
     sim.wait(upid)
     assert sim.guest(9000)["lock"] is None
 
