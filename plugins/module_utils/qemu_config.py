@@ -352,7 +352,11 @@ def cloudinit_drive(config):
 # --- tags, memory, agent, description -------------------------------------------------------------------------
 
 def parse_tags(value, option="tags"):
-    """``b;a,c a`` or a list -> sorted unique list; InputError for a tag Proxmox refuses."""
+    """``b;a,c a`` or a list -> sorted unique list of lower-cased tags; InputError for a tag Proxmox refuses.
+
+    This is how Proxmox VE stores them with the default tag style (pve-guest-common GuestHelpers.get_unique_tags:
+    lower-cased, de-duplicated, sorted, joined with ``;``), so ``[Web, db]`` and the stored ``db;web`` compare equal.
+    """
     if value in (None, ""):
         return []
     if isinstance(value, (list, tuple)):
@@ -365,7 +369,7 @@ def parse_tags(value, option="tags"):
         if not _TAG_RE.match(part):
             raise InputError("%s: %r is not a valid tag (letters, digits, _ - + . ; not starting with - + .)"
                              % (option, part), option=option)
-    return sorted(set(parts), key=lambda tag: (tag.lower(), tag))
+    return sorted(set(part.lower() for part in parts))
 
 
 def format_tags(tags):
