@@ -270,3 +270,16 @@ def test_destroy_linked_base_in_use_wording(sim):
     assert sim.wait(upid)["exitstatus"] == \
         "base volume 'local-lvm:base-9000-disk-0' is still in use by linked cloned"
     assert sim.guest(9000) is not None
+
+
+def test_resize_stale_digest_wording_per_release(any_sim):
+    any_sim.reset()
+    vmid = _clone(any_sim)
+    stale = any_sim.get("/nodes/pve1/qemu/%d/config" % vmid)["digest"]
+    any_sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, description="changed by another user")
+    resp = any_sim.call("PUT", "/nodes/pve1/qemu/%d/resize" % vmid, data={"disk": "scsi0", "size": "+1G",
+                                                                          "digest": stale})
+    if any_sim.release == "7.4":                     # synchronous on 7.x
+        assert resp.status_code == 500 and resp.reason == MISSMATCH
+    else:                                            # a resize task from qemu-server 8.0.1
+        assert any_sim.wait(resp.json()["data"])["exitstatus"] == MISMATCH
