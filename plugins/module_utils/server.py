@@ -19,8 +19,8 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (FINAL, RETRYABLE, UNKNOWN, InputError,
-                                                                              ProxmoxError, TaskFailed)
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
