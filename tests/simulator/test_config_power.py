@@ -283,3 +283,31 @@ def test_resize_stale_digest_wording_per_release(any_sim):
         assert resp.status_code == 500 and resp.reason == MISSMATCH
     else:                                            # a resize task from qemu-server 8.0.1
         assert any_sim.wait(resp.json()["data"])["exitstatus"] == MISMATCH
+
+
+def test_shutdown_of_stopped_guest_under_lock_ends_ok(sim):
+    vmid = _clone(sim)
+    sim.fault(kind="task_duration", type="vzdump", seconds=50)
+    backup = sim.write("POST", "/nodes/pve1/vzdump", vmid=vmid, storage="local")
+    upid = sim.write("POST", "/nodes/pve1/qemu/%d/status/shutdown" % vmid)
+    assert sim.wait(upid)["exitstatus"] == "OK"                 # _do_vm_stop returns before check_lock
+    sim.wait(backup)
+
+
+def test_shutdown_of_paused_guest_refused_unless_force_stop(sim):
+    vmid = _clone(sim)
+    _start(sim, vmid)
+    sim.wait(sim.write("POST", "/nodes/pve1/qemu/%d/status/suspend" % vmid))
+    resp = sim.call("POST", "/nodes/pve1/qemu/%d/status/shutdown" % vmid)
+    assert resp.status_code == 500 and resp.reason == "VM is paused - cannot shutdown"
+    upid = sim.write("POST", "/nodes/pve1/qemu/%d/status/shutdown" % vmid, forceStop=1)
+    assert sim.wait(upid)["exitstatus"] == "OK"
+    assert sim.get("/nodes/pve1/qemu/%d/status/current" % vmid)["status"] == "stopped"
+
+
+def test_reboot_ignoring_acpi_times_out(sim):
+    vmid = _clone(sim)
+    _start(sim, vmid)
+    sim.fault(kind="ignore_acpi", vmid=vmid)
+    upid = sim.write("POST", "/nodes/pve1/qemu/%d/status/reboot" % vmid, timeout=10)
+    assert sim.wait(upid)["exitstatus"] == "VM quit/powerdown failed - got timeout"
