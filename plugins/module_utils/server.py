@@ -27,6 +27,9 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import for
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
 
+ROOT_USER = "root@pam"       # the only user Proxmox VE lets use skiplock
+
+
 class StepStarted(Exception):
     """wait: false and a task was started (or found running): the run ends at this step."""
 
@@ -152,18 +155,35 @@ class ServerRun(object):
         if guest is None:
             return
         self.read_power_state()
-        self.changed = True
-        self.diff.add("state", guest.get("status"), "absent")
         running = guest.get("status") == "running"
         if running and not self.params.get("force_stop"):
             raise InputError("force_stop: server %r (vmid %s) is running; set force_stop: true to stop it and delete it"
                              % (guest["name"], guest["vmid"]), option="force_stop")
+        skiplock = guest.get("lock") == "clone" and not self.clone_tasks()
+        if skiplock:
+            self.check_may_skiplock()
+        self.changed = True
+        self.diff.add("state", guest.get("status"), "absent")
         if self.check_mode:
             return
         if running:
             self.power("stop", "stopped")
-        skiplock = guest.get("lock") == "clone" and not self.clone_tasks()
         self.destroy(skiplock=skiplock)
+
+    def check_may_skiplock(self):
+        """A guest left locked by a clone that died can only be removed with ``skiplock``, which Proxmox VE allows to
+        root@pam alone: an API token's user is its token id (``root@pam!name``) and gets 400 "Only root may use this
+        option." (qemu-server API2/Qemu.pm). Raises ProxmoxError (final, nothing written) for anyone else."""
+        user = getattr(self.client, "auth_user", ROOT_USER)
+        if user == ROOT_USER:
+            return
+        guest = self.guest
+        raise ProxmoxError("server %r (vmid %s on %s) carries lock %r from a clone that did not finish; removing it "
+                           "needs skiplock, which Proxmox VE allows only to root@pam logged in with a password "
+                           "(api_user/api_password), not to %s. Run 'qm unlock %s' on node %s, or run this task as "
+                           "root@pam, then run it again" % (guest.get("name"), guest["vmid"], guest["node"],
+                                                            guest.get("lock") or "clone", user, guest["vmid"],
+                                                            guest["node"]), kind=FINAL)
 
     def destroy(self, skiplock=False):
         """DELETE the guest and wait for the qmdestroy task. Proxmox checks the guest's lock inside the task: a

@@ -3,7 +3,7 @@ import functools
 import threading
 
 from . import guestconfig as gc
-from .errors import ApiError, TaskError, fail
+from .errors import ApiError, TaskError, fail, param_error
 from .model import GIB
 from .state import LOCK_TIMEOUT
 
@@ -72,9 +72,20 @@ def get_pending(call):
     return gc.pending_view(call.guest())
 
 
+ROOT = "root@pam"
+
+
+def check_skiplock(call):
+    """qemu-server refuses `skiplock` to anyone but root@pam before anything else - API tokens included, whose user
+    is the token id "root@pam!name" (pve-manager HTTPServer.pm: the token id is the authenticated user)."""
+    if call.params.get("skiplock") and call.user != ROOT:
+        raise param_error({"skiplock": "Only root may use this option."})
+
+
 def put_config(call):
     """PUT .../config: synchronous. 7.4/8.x check digest and lock inside the config-file lock; 9.x checks them once
     before taking it (qemu-server 9.1.19 "api: update vm: fork before locking") and again inside."""
+    check_skiplock(call)
     guest = call.guest()
     if call.state.release >= (9, 0):
         gc.check_writable(guest, call.params, call.state.release)
@@ -143,6 +154,7 @@ def post_config(call):
     takes the config lock inside the worker (qemu-server API2/Qemu.pm update_vm_api). `background_delay` N waits up
     to N s for the worker: null when it ended OK, 500 "failed to update VM N: <status>" when it failed, else the
     UPID."""
+    check_skiplock(call)
     guest = call.guest()
     state, params = call.state, call.params
     wait = 0.0
@@ -265,6 +277,7 @@ def destroy(call):
     takes the config-file lock (10 s), repeats them, checks the guest's lock (unless skiplock) and whether a
     template's base volume still backs linked clones, frees the disks, writes a config holding only
     `lock: destroyed`, and removes that last."""
+    check_skiplock(call)
     guest = call.guest()
     if guest.config.get("protection"):
         raise fail("can't remove VM %d - protection mode enabled" % guest.vmid)

@@ -7,7 +7,8 @@ shutdown of a stopped guest return at once: the task ends OK with nothing done.
 """
 from .errors import fail
 from .guestconfig import apply_pending
-from .guests import delay_task, fail_task_at, lock_timeout_message, lock_wait, regenerate_cloudinit, task_of
+from .guests import (check_skiplock, delay_task, fail_task_at, lock_timeout_message, lock_wait, regenerate_cloudinit,
+                     task_of)
 from .state import LOCK_TIMEOUT
 
 DURATIONS = {"start": 2.0, "stop": 1.0, "shutdown": 3.0, "reboot": 4.0, "reset": 0.5, "suspend": 0.5, "resume": 0.5}
@@ -89,6 +90,7 @@ def _ignores_acpi(call, guest, action):
 
 def power(action):
     def handler(call):
+        check_skiplock(call)
         guest = call.guest()
         state, params = call.state, call.params
         _sync_check(guest, action, params)

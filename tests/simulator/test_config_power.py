@@ -311,3 +311,23 @@ def test_reboot_ignoring_acpi_times_out(sim):
     sim.fault(kind="ignore_acpi", vmid=vmid)
     upid = sim.write("POST", "/nodes/pve1/qemu/%d/status/reboot" % vmid, timeout=10)
     assert sim.wait(upid)["exitstatus"] == "VM quit/powerdown failed - got timeout"
+
+
+def test_skiplock_only_for_root_at_pam_not_api_tokens(any_sim):
+    any_sim.reset()
+    vmid = _clone(any_sim)
+    any_sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, lock="clone")
+    for method, path, data in (("DELETE", "/nodes/pve1/qemu/%d" % vmid, None),
+                               ("PUT", "/nodes/pve1/qemu/%d/config" % vmid, {"cores": 3}),
+                               ("POST", "/nodes/pve1/qemu/%d/config" % vmid, {"cores": 3}),
+                               ("POST", "/nodes/pve1/qemu/%d/status/start" % vmid, None)):
+        resp = any_sim.call(method, path, params={"skiplock": 1} if data is None else None,
+                            data=dict(data, skiplock=1) if data else None)
+        assert resp.status_code == 400, (method, path, resp.text)
+        assert resp.json()["errors"] == {"skiplock": "Only root may use this option."}
+    login = any_sim.call("POST", "/access/ticket", data={"username": "root@pam", "password": any_sim.info["password"]},
+                         token=False).json()["data"]
+    headers = {"Cookie": "PVEAuthCookie=" + login["ticket"], "CSRFPreventionToken": login["CSRFPreventionToken"]}
+    resp = any_sim.call("DELETE", "/nodes/pve1/qemu/%d" % vmid, params={"skiplock": 1}, headers=headers, token=False)
+    assert resp.status_code == 200
+    assert any_sim.wait(resp.json()["data"])["exitstatus"] == "OK" and any_sim.guest(vmid) is None
