@@ -1,8 +1,10 @@
 """Applying config changes to a guest: disks, NICs, cloud-init, hot-plug vs pending, delete/revert, digest."""
 import hashlib
 import re
+from urllib.parse import unquote
 
 from .errors import fail, param_error
+from .formats import bad_ssh_key_line
 from .model import GIB, MIB, format_size, parse_size
 from .state import guest_digest
 
@@ -57,6 +59,13 @@ def check_writable(guest, params, release=(9, 1)):
     check_digest(guest, params, release)
     if guest.lock and not params.get("skiplock"):
         raise fail("VM is locked (%s)" % guest.lock)
+
+
+def check_sshkeys(params):
+    """create_vm/update_vm_api run every line of `sshkeys` through ssh-keygen before anything else: a line it does
+    not take (a typo, a '#' comment) is a 500 "SSH public key validation error" (pve-common validate_ssh_public_keys)."""
+    if params.get("sshkeys") is not None and bad_ssh_key_line(unquote(str(params["sshkeys"]))) is not None:
+        raise fail("SSH public key validation error")
 
 
 def unique_tags(value):
@@ -198,6 +207,7 @@ def set_key(state, guest, key, value):
 
 def update(state, guest, params):
     """Apply a config PUT/POST to guest (state lock held). Raises ApiError."""
+    check_sshkeys(params)
     check_writable(guest, params, state.release)
     changes = {k: v for k, v in params.items() if k not in META}
     deletes, reverts = split_list(params.get("delete")), split_list(params.get("revert"))

@@ -155,6 +155,7 @@ def post_config(call):
     to N s for the worker: null when it ended OK, 500 "failed to update VM N: <status>" when it failed, else the
     UPID."""
     check_skiplock(call)
+    gc.check_sshkeys(call.params)
     guest = call.guest()
     state, params = call.state, call.params
     wait = 0.0

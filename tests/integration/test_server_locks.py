@@ -91,3 +91,13 @@ def test_shutdown_of_a_stopped_server_is_no_change(sim, run_playbook):
     run, result, requests = run_one(run_playbook, sim, {"name": "sd1", "state": "stopped"})
     assert run.ok and result["changed"] is False and result["status"] == "stopped"
     assert refused_writes(requests) == [] and not [r for r in requests if r["method"] == "POST"]
+
+
+def test_ssh_key_comment_refused_before_any_write(sim, run_playbook):
+    sim.reset()
+    run, result, requests = run_one(run_playbook, sim, {
+        "name": "ssh1", "template": "debian-12",
+        "sshkeys": ["# ops team", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJotun ops@jotun"]})
+    assert not run.ok and result["changed"] is False
+    assert "sshkeys" in result["msg"] and "comment" in result["msg"] and "Traceback" not in run.stdout
+    assert [r for r in requests if r["method"] != "GET" and "/access/ticket" not in r["path"]] == []

@@ -331,3 +331,17 @@ def test_skiplock_only_for_root_at_pam_not_api_tokens(any_sim):
     resp = any_sim.call("DELETE", "/nodes/pve1/qemu/%d" % vmid, params={"skiplock": 1}, headers=headers, token=False)
     assert resp.status_code == 200
     assert any_sim.wait(resp.json()["data"])["exitstatus"] == "OK" and any_sim.guest(vmid) is None
+
+
+def test_sshkeys_checked_by_the_handler_500(any_sim):
+    any_sim.reset()
+    vmid = _clone(any_sim)
+    good = "ssh-ed25519%20AAAAC3NzaC1lZDI1NTE5AAAA%20ops%40example%0A"
+    for bad in ("%23%20a%20comment%0A" + good, "ssh-foo%20AAAAC3NzaC1lZDI1NTE5AAAA%0A", "hello"):
+        for method in ("PUT", "POST"):
+            resp = any_sim.call(method, "/nodes/pve1/qemu/%d/config" % vmid, data={"sshkeys": bad})
+            assert resp.status_code == 500 and resp.reason == "SSH public key validation error", (bad, resp.text)
+    assert not [t for t in any_sim.state()["tasks"] if t["type"] == "qmconfig"]
+    resp = any_sim.call("PUT", "/nodes/pve1/qemu/%d/config" % vmid, data={"sshkeys": "not%20url encoded"})
+    assert resp.status_code == 400 and "sshkeys" in resp.json()["errors"]
+    any_sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, sshkeys=good + "%0A")
