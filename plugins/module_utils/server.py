@@ -342,7 +342,7 @@ class ServerRun(object):
         wanted = {"started": "running", "stopped": "stopped"}.get(state)
         if state == "rebuilt" and self.was_running:
             wanted = "running"
-        if not self.created and (state == "restarted" or (wanted and wanted != status)):
+        if not self.created and (state == "restarted" or wanted):
             status = self.read_power_state()
         if state == "restarted":
             self.changed = True

@@ -315,3 +315,16 @@ def test_shutdown_of_a_stopped_server_is_no_change():
     pve.log = []
     result = run(pve, state="stopped")
     assert result["changed"] is False and result["status"] == "stopped" and pve.writes() == []
+
+
+def test_power_decided_on_status_current_not_the_lagging_cluster_view():
+    pve = FakePve()
+    run(pve, template="debian-12", state="stopped")
+    pve.guests[100]["status"] = "running"            # started meanwhile; /cluster/resources still says stopped
+    real_get = pve.get
+    pve.get = lambda path, params=None, deadline=None: (
+        [dict(g, status="stopped") if g["vmid"] == 100 else g for g in real_get(path, params, deadline)]
+        if path == "/cluster/resources" else real_get(path, params, deadline))
+    pve.log = []
+    result = run(pve, state="started")
+    assert result["changed"] is False and result["status"] == "running" and pve.writes() == []
