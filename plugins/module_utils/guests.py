@@ -23,7 +23,12 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import is_
 POWER_ACTIONS = ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume")
 _EXISTS_RE = re.compile(r"already exists", re.IGNORECASE)
 _MISSING_RE = re.compile(r"does not exist|no such VM|not found", re.IGNORECASE)
-_DIGEST_RE = re.compile(r"digest|file changed by other user|modified configuration", re.IGNORECASE)
+# A stale ``digest``: qemu-server's update_vm_api says "checksum missmatch (file change by other user?)" up to 8.2.4 and
+# "checksum mismatch (...)" from 8.2.5; pve-common's assert_if_modified (other config files) "detected modified
+# configuration - file changed by other user? Try again."
+_LOCKED_RE = re.compile(r"\bVM is locked\b", re.IGNORECASE)
+_DIGEST_RE = re.compile(r"checksum mis+match|file changed? by other user|modified configuration|digest",
+                        re.IGNORECASE)
 
 
 class VmidTaken(ProxmoxError):
@@ -41,6 +46,8 @@ def is_missing(err):
 
 
 def is_digest_mismatch(err):
+    """True when a write was refused because the config changed since it was read (stale ``digest``): nothing was
+    written; read the config again and re-plan."""
     return isinstance(err, ProxmoxError) and err.kind == FINAL and bool(_DIGEST_RE.search(err.message or ""))
 
 
@@ -117,12 +124,15 @@ def update_config(client, node, vmid, data, deadline=None, background=False):
     """Send a config change (``data`` holds the values, ``delete`` and ``digest``).
 
     PUT applies it at once and answers null; with ``background`` the change goes by POST and the qmconfig UPID
-    is returned.
+    is returned. Either way a stale digest, a guest lock (``lock: backup``...) and, before PVE 9, a config-lock
+    timeout are refused at once with a 500 and nothing written (qemu-server API2/Qemu.pm update_vm_api): the
+    ProxmoxError says which (``is_digest_mismatch``, ``err.locked``). A refused "VM is locked" is not re-sent here:
+    the caller waits for the lock to clear (``wait_unlocked``) instead of hammering.
     """
     path = qemu_path(node, vmid, "config")
     if background:
-        return client.post(path, data=data, deadline=deadline, retry_locked=True)
-    client.put(path, data=data, deadline=deadline, retry_locked=True)
+        return client.post(path, data=data, deadline=deadline)
+    client.put(path, data=data, deadline=deadline)
     return None
 
 
@@ -153,22 +163,38 @@ def clone(client, node, source_vmid, newid, name, target=None, full=True, storag
 
 
 def power(client, node, vmid, action, deadline=None, **params):
-    """POST ``status/<action>``; returns the task's UPID (qmstart, qmshutdown, ...)."""
+    """POST ``status/<action>``; returns the task's UPID (qmstart, qmshutdown, ...).
+
+    Proxmox checks the guest's lock, the template flag and whether it runs inside the task (QemuServer.pm
+    vm_start/vm_stop): stop and shutdown of a stopped guest are tasks ending OK, a template's start a task failing
+    "you can't start a vm if it's a template", a lock a task failing "VM is locked (...)" (``is_locked_failure``).
+    """
     if action not in POWER_ACTIONS:
         raise ValueError("unknown power action %r" % action)
-    return client.post(qemu_path(node, vmid, "status", action), data=params or None, deadline=deadline,
-                       retry_locked=True)
+    return client.post(qemu_path(node, vmid, "status", action), data=params or None, deadline=deadline)
 
 
 def destroy(client, node, vmid, purge=True, skiplock=False, deadline=None):
-    """DELETE the guest (its disks with it; ``purge`` also drops it from jobs and HA); returns the qmdestroy UPID."""
+    """DELETE the guest (its disks with it; ``purge`` also drops it from jobs and HA); returns the qmdestroy UPID.
+
+    Protection and a running guest are refused at once (500); the guest's lock is checked inside the task
+    (qemu-server API2/Qemu.pm destroy_vm), so wait for a lock to clear before calling this.
+    """
     params = {"purge": 1 if purge else 0, "destroy-unreferenced-disks": 1}
     if skiplock:
         params["skiplock"] = 1
-    return client.delete(qemu_path(node, vmid), params=params, deadline=deadline, retry_locked=not skiplock)
+    return client.delete(qemu_path(node, vmid), params=params, deadline=deadline)
 
 
 # --- waiting on state (not on tasks) ------------------------------------------------------------------------------
+
+def is_locked_failure(err):
+    """True when a task or a call failed because the guest carried a lock ("VM is locked (backup)"): nothing was
+    done; wait for the lock to clear and try again."""
+    if not isinstance(err, ProxmoxError):
+        return False
+    return bool(err.locked or _LOCKED_RE.search(err.message or ""))
+
 
 def wait_for(check, deadline, first=0.2, cap=2.0):
     """Call ``check()`` until it returns something other than None, sleeping 0.2 s growing to ``cap``.

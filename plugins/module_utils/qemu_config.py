@@ -308,6 +308,23 @@ def normalise_sshkeys(keys):
     return result
 
 
+_SSH_KEY_RE = re.compile(r"^(?:\S+\s+)?(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp(?:256|384|521)|"
+                         r"sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+[A-Za-z0-9+/]+={0,3}(?:\s.*)?$")
+
+
+def check_sshkeys(keys, option="sshkeys"):
+    """Refuse what Proxmox VE would refuse with 500 "SSH public key validation error" after the clone: it runs every
+    non-blank line through ``ssh-keygen -l`` (pve-common Tools.pm validate_ssh_public_keys), so a ``#`` comment or a
+    line that is not ``[options] <type> <base64> [comment]`` fails. Raises InputError naming ``option``."""
+    for index, line in enumerate(normalise_sshkeys(keys)):
+        if line.startswith("#"):
+            raise InputError("%s: entry %d is a comment; Proxmox VE checks every line with ssh-keygen and refuses "
+                             "comments - remove it" % (option, index + 1), option=option)
+        if not _SSH_KEY_RE.match(line):
+            raise InputError("%s: entry %d is not an OpenSSH public key (expected '<type> <base64> [comment]', "
+                             "type ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ...)" % (option, index + 1), option=option)
+
+
 def parse_nameservers(value):
     """``1.1.1.1 8.8.8.8`` (space, comma or semicolon separated) or a list -> list of strings."""
     if value in (None, ""):
@@ -352,7 +369,11 @@ def cloudinit_drive(config):
 # --- tags, memory, agent, description -------------------------------------------------------------------------
 
 def parse_tags(value, option="tags"):
-    """``b;a,c a`` or a list -> sorted unique list; InputError for a tag Proxmox refuses."""
+    """``b;a,c a`` or a list -> sorted unique list of lower-cased tags; InputError for a tag Proxmox refuses.
+
+    This is how Proxmox VE stores them with the default tag style (pve-guest-common GuestHelpers.get_unique_tags:
+    lower-cased, de-duplicated, sorted, joined with ``;``), so ``[Web, db]`` and the stored ``db;web`` compare equal.
+    """
     if value in (None, ""):
         return []
     if isinstance(value, (list, tuple)):
@@ -365,7 +386,7 @@ def parse_tags(value, option="tags"):
         if not _TAG_RE.match(part):
             raise InputError("%s: %r is not a valid tag (letters, digits, _ - + . ; not starting with - + .)"
                              % (option, part), option=option)
-    return sorted(set(parts), key=lambda tag: (tag.lower(), tag))
+    return sorted(set(part.lower() for part in parts))
 
 
 def format_tags(tags):

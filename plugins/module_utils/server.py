@@ -19,11 +19,15 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import read_status_or_none, wait_named
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
+
+
+ROOT_USER = "root@pam"       # the only user Proxmox VE lets use skiplock
 
 
 class StepStarted(Exception):
@@ -163,21 +167,43 @@ class ServerRun(object):
         guest = self.guest
         if guest is None:
             return
-        self.changed = True
-        self.diff.add("state", guest.get("status"), "absent")
+        self.read_power_state()
         running = guest.get("status") == "running"
         if running and not self.params.get("force_stop"):
             raise InputError("force_stop: server %r (vmid %s) is running; set force_stop: true to stop it and delete it"
                              % (guest["name"], guest["vmid"]), option="force_stop")
+        skiplock = guest.get("lock") == "clone" and not self.clone_tasks()
+        if skiplock:
+            self.check_may_skiplock()
+        self.changed = True
+        self.diff.add("state", guest.get("status"), "absent")
         if self.check_mode:
             return
         if running:
             self.power("stop", "stopped")
-        skiplock = guest.get("lock") == "clone" and not self.clone_tasks()
         self.destroy(skiplock=skiplock)
 
-    def destroy(self, skiplock=False):
+    def check_may_skiplock(self):
+        """A guest left locked by a clone that died can only be removed with ``skiplock``, which Proxmox VE allows to
+        root@pam alone: an API token's user is its token id (``root@pam!name``) and gets 400 "Only root may use this
+        option." (qemu-server API2/Qemu.pm). Raises ProxmoxError (final, nothing written) for anyone else."""
+        user = getattr(self.client, "auth_user", ROOT_USER)
+        if user == ROOT_USER:
+            return
         guest = self.guest
+        raise ProxmoxError("server %r (vmid %s on %s) carries lock %r from a clone that did not finish; removing it "
+                           "needs skiplock, which Proxmox VE allows only to root@pam logged in with a password "
+                           "(api_user/api_password), not to %s. Run 'qm unlock %s' on node %s, or run this task as "
+                           "root@pam, then run it again" % (guest.get("name"), guest["vmid"], guest["node"],
+                                                            guest.get("lock") or "clone", user, guest["vmid"],
+                                                            guest["node"]), kind=FINAL)
+
+    def destroy(self, skiplock=False):
+        """DELETE the guest and wait for the qmdestroy task. Proxmox checks the guest's lock inside the task: a
+        locked guest (backup, snapshot...) is waited for first, under the run's deadline."""
+        guest = self.guest
+        if guest.get("lock") and not skiplock:
+            self.wait_unlocked()
         try:
             upid = guests.destroy(self.client, guest["node"], guest["vmid"], purge=self.params.get("purge", True),
                                   skiplock=skiplock, deadline=self.deadline)
@@ -237,20 +263,34 @@ class ServerRun(object):
         plan = self.plan()
         if not plan:
             return
+        was_changed = self.changed
         self.changed = True
         self.diff.add_plan(plan)
         if self.check_mode:
             self.config = spec.apply_plan(self.config, plan)
             return
         self.step = "configure"
-        for _attempt in range(3):
-            try:
-                guests.update_config(self.client, self.guest["node"], self.guest["vmid"],
-                                     plan.api_params(self.config.get("digest")), deadline=self.deadline)
-                break
-            except ProxmoxError as err:
-                if err.kind != UNKNOWN and not guests.is_digest_mismatch(err):
-                    raise
+        stale = 0
+        while True:
+            if self.config.get("lock"):
+                # lock: backup, snapshot, ...: every write would be refused; watch the guest until it clears
+                self.wait_unlocked()
+            else:
+                try:
+                    guests.update_config(self.client, self.guest["node"], self.guest["vmid"],
+                                         plan.api_params(self.config.get("digest")), deadline=self.deadline)
+                    break
+                except ProxmoxError as err:
+                    if guests.is_locked_failure(err):
+                        pass                    # nothing written; the config read below shows the lock
+                    elif err.kind == UNKNOWN or guests.is_digest_mismatch(err):
+                        stale += 1
+                        if stale >= 3:
+                            raise
+                    else:
+                        # refused at once (500/400): nothing was written by this step
+                        self.changed = was_changed
+                        raise
             self.read_config()
             plan = self.plan()
             if not plan or (set(plan.updates) == set(["cipassword"]) and not plan.delete):
@@ -315,6 +355,8 @@ class ServerRun(object):
         wanted = {"started": "running", "stopped": "stopped"}.get(state)
         if state == "rebuilt" and self.was_running:
             wanted = "running"
+        if not self.created and (state == "restarted" or wanted):
+            status = self.read_power_state()
         if state == "restarted":
             self.changed = True
             self.diff.add("status", status, "running (restarted)")
@@ -347,23 +389,69 @@ class ServerRun(object):
             self.power("reboot", "running")
             self.pending = None
 
+    def read_power_state(self):
+        """The guest's status and lock from ``status/current`` (current, unlike /cluster/resources, whose status
+        lags up to ~10 s behind a power action): a stopped server is not shut down again."""
+        current = guests.read_status(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
+        if current.get("status"):
+            self.guest["status"] = current["status"]
+        self.guest["lock"] = current.get("lock")
+        return self.guest.get("status")
+
     def power(self, action, wanted):
+        """Run a power action and wait for its task. Proxmox checks locks inside the task, so a guest under a lock
+        (backup, snapshot...) is waited for first, and once more if a lock came in between; stop and shutdown of a
+        guest that is already stopped end OK with nothing done."""
         guest = self.guest
         params = {}
         if action == "shutdown":
             params = {"timeout": self.params.get("shutdown_timeout", 120), "forceStop": bool(self.params.get("force_stop"))}
-        try:
-            upid = guests.power(self.client, guest["node"], guest["vmid"], action, deadline=self.deadline, **params)
-        except ProxmoxError as err:
-            if err.kind != UNKNOWN:
-                raise
-            self.step = action
-            if not guests.wait_status(self.client, guest["node"], guest["vmid"], wanted, self.deadline):
-                raise
-            upid = None
-        self.start_step(action, [upid])
+        locked = bool(guest.get("lock"))
+        for attempt in range(3):
+            if locked:
+                self.wait_unlocked()
+            try:
+                upid = guests.power(self.client, guest["node"], guest["vmid"], action, deadline=self.deadline, **params)
+            except ProxmoxError as err:
+                if err.kind != UNKNOWN:
+                    raise
+                self.step = action
+                if not guests.wait_status(self.client, guest["node"], guest["vmid"], wanted, self.deadline):
+                    raise
+                upid = None
+            try:
+                self.start_step(action, [upid])
+            except TaskFailed as err:
+                if attempt == 2 or not guests.is_locked_failure(err):
+                    raise
+                locked = True
+                continue
+            break
         guest["status"] = wanted
         self.pending = None
+
+    def wait_unlocked(self):
+        """Watch the guest (its config's ``lock``) until the lock clears, under the run's deadline, instead of sending
+        writes Proxmox refuses with "VM is locked". Re-reads the config afterwards. Raises ProxmoxError (kind
+        retryable: nothing was changed by this step) when the deadline passes first, or when the guest vanished."""
+        guest = self.guest
+        step = self.step
+        lock = guest.get("lock") or (self.config or {}).get("lock") or "a lock"
+        self.step = "wait_unlocked"
+        config = guests.wait_unlocked(self.client, guest["node"], guest["vmid"], self.deadline)
+        if config is None:
+            raise ProxmoxError("server %r (vmid %s) is still locked (%s) at the end of wait_timeout; nothing was "
+                               "changed by this step - run again once the lock is gone"
+                               % (guest.get("name"), guest["vmid"], lock),
+                               kind=RETRYABLE, locked=True)
+        if not config:
+            raise ProxmoxError("server %r (vmid %s) disappeared while waiting for its lock to clear"
+                               % (guest.get("name"), guest["vmid"]), kind=FINAL)
+        guest["lock"] = None
+        self.step = step
+        if self.config is not None:
+            self.read_config()
+        return config
 
     # --- result ------------------------------------------------------------------------------------------------
     def refresh(self):

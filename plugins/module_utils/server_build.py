@@ -302,6 +302,8 @@ class Builder(object):
 
     def replace(self, skiplock=False):
         run = self.run
+        if skiplock:
+            run.check_may_skiplock()
         guest = dict(run.guest)
         run.kept_pool = guest.get("pool")  # PVE drops a destroyed guest from its pool: the new one goes back in
         # before anything is deleted: the template must be there and reach the server's node to build it again

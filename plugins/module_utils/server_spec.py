@@ -139,6 +139,8 @@ def validate(params):
         extras["ipconfig"] = [qc.ipconfig_from_option(item, index) for index, item in enumerate(params["ipconfig"])]
     if params.get("tags"):
         qc.parse_tags(params["tags"], option="tags")
+    if params.get("sshkeys"):
+        qc.check_sshkeys(params["sshkeys"], option="sshkeys")
     return extras
 
 

@@ -5,7 +5,7 @@ import threading
 from .errors import ApiError
 
 KINDS = ("status", "latency", "drop", "task_fail", "task_warn", "task_duration", "task_invisible", "hold_lock",
-         "storage_full")
+         "storage_full", "ignore_acpi")
 KINDS += ("agent_off",)     # the guest agent of a running guest stops answering until its next start
 TASK_KINDS = ("task_fail", "task_warn", "task_duration", "task_invisible")
 DEFAULT_MESSAGES = {500: "Internal Server Error", 596: "Connection timed out", 599: "Internal error",
@@ -20,7 +20,7 @@ def check_fault(fault):
     needs = {"status": ("path", "status"), "latency": ("path", "seconds"), "drop": ("path",),
              "task_fail": ("type",), "task_warn": ("type",), "task_duration": ("type", "seconds"),
              "task_invisible": ("type",), "hold_lock": ("vmid", "seconds"), "storage_full": ("node", "storage"),
-             "agent_off": ("vmid",)}[kind]
+             "ignore_acpi": ("vmid",), "agent_off": ("vmid",)}[kind]
     missing = [k for k in needs if k not in fault]
     if missing:
         raise ApiError(400, "fault %s: missing %s" % (kind, ", ".join(missing)))
@@ -84,6 +84,10 @@ class Faults:
         """The first task fault of a type; task_duration first so the log is scripted with the right length."""
         found = self._take(lambda f: f["kind"] == "task_duration" and f["type"] == task_type)
         return found or {}
+
+    def take_vm_fault(self, kind, vmid):
+        """A fault about one guest (ignore_acpi: its next `count` shutdowns/reboots get no reaction to ACPI)."""
+        return self._take(lambda f: f["kind"] == kind and int(f["vmid"]) == int(vmid))
 
     def take_more_task_faults(self, task_type):
         out = []

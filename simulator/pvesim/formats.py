@@ -33,12 +33,19 @@ def address_list(text):
 
 
 def urlencoded_sshkeys(text):
+    """The schema only asks for a urlencoded string (pve-common JSONSchema 'urlencoded'); the keys themselves are
+    checked by the handler (guestconfig.check_sshkeys: 500 "SSH public key validation error")."""
     if not re.fullmatch(r"[%a-zA-Z0-9\-_.!~*'()]*", text):
         return "invalid format - invalid urlencoded string: %s" % text
-    for line in unquote(text).splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and not SSH_KEY.fullmatch(line):
-            return "invalid format - unable to parse ssh key: %s" % line.split()[0]
+    return None
+
+
+def bad_ssh_key_line(text):
+    """The first line of (decoded) `text` ssh-keygen -l would not take as a public key (comment lines included),
+    else None (pve-common Tools.pm validate_ssh_public_keys: blank lines are skipped)."""
+    for line in text.split("\n"):
+        if line.strip() and not SSH_KEY.fullmatch(line.strip()):
+            return line
     return None
 
 

@@ -1,8 +1,10 @@
 """Applying config changes to a guest: disks, NICs, cloud-init, hot-plug vs pending, delete/revert, digest."""
 import hashlib
 import re
+from urllib.parse import unquote
 
 from .errors import fail, param_error
+from .formats import bad_ssh_key_line
 from .model import GIB, MIB, format_size, parse_size
 from .state import guest_digest
 
@@ -34,11 +36,53 @@ def hot_pluggable(guest, key):
     return bool(re.match(r"^(scsi|virtio)\d+$", key)) and key not in guest.config
 
 
-def check_writable(guest, params):
+# qemu-server's update_vm_api wording for a stale digest: "missmatch" up to 8.2.4, fixed in 8.2.5 (commit be8c868f
+# "fix typos in user-visible strings"); PVE 8.0 shipped qemu-server 8.0.x, 8.4 ships 8.3.x.
+DIGEST_MISSMATCH = "checksum missmatch (file change by other user?)"
+DIGEST_MISMATCH = "checksum mismatch (file change by other user?)"
+CRYPT_HASH = re.compile(r"^\$(?:[156]|2[ay])(\$.+){2}")
+WINDOWS_OSTYPES = {"wxp", "w2k", "w2k3", "w2k8", "wvista", "win7", "win8", "win10", "win11"}
+
+
+def digest_error(release):
+    return fail(DIGEST_MISMATCH if release >= (8, 4) else DIGEST_MISSMATCH)
+
+
+def check_digest(guest, params, release=(9, 1)):
+    """update_vm_api: the digest is compared first, right after loading the config (before the lock check)."""
+    if params.get("digest") and params["digest"] != guest_digest(guest):
+        raise digest_error(release)
+
+
+def check_writable(guest, params, release=(9, 1)):
+    """A config write's checks, in update_vm_api's order: digest, then the guest's lock (unless skiplock)."""
+    check_digest(guest, params, release)
     if guest.lock and not params.get("skiplock"):
         raise fail("VM is locked (%s)" % guest.lock)
-    if params.get("digest") and params["digest"] != guest_digest(guest):
-        raise fail("detected modified configuration - file changed by other user? Try again.")
+
+
+def check_sshkeys(params):
+    """create_vm/update_vm_api run every line of `sshkeys` through ssh-keygen before anything else: a line it does
+    not take (a typo, a '#' comment) is a 500 "SSH public key validation error" (pve-common validate_ssh_public_keys)."""
+    if params.get("sshkeys") is not None and bad_ssh_key_line(unquote(str(params["sshkeys"]))) is not None:
+        raise fail("SSH public key validation error")
+
+
+def unique_tags(value):
+    """pve-guest-common get_unique_tags with the default tag style: split on ; , and spaces, lower-cased,
+    de-duplicated, sorted, joined with ';'."""
+    return ";".join(sorted(set(t.lower() for t in re.split(r"[;, ]+", str(value)) if t)))
+
+
+def hash_cipassword(guest, value, release):
+    """update_vm_api: a crypt hash ($1$, $5$, $6$, $2a$, $2y$) is kept as given; anything else is hashed with
+    SHA-256 crypt ($5$). From qemu-server 8.2.x (PVE 8.4 here) a guest whose ostype is Windows keeps it as is."""
+    text = str(value)
+    if CRYPT_HASH.match(text):
+        return text
+    if release >= (8, 4) and str(guest.config.get("ostype", "")) in WINDOWS_OSTYPES:
+        return text
+    return "$5$sim$" + hashlib.sha256(text.encode()).hexdigest()[:43]
 
 
 def split_drive(value):
@@ -121,14 +165,15 @@ def regenerate_mac(state, value):
 
 
 def normalize(state, guest, key, value):
+    release = getattr(state, "release", (9, 1))
     if DISK_KEY.match(key):
         return normalize_drive(state, guest, key, value)
     if re.match(r"^net\d+$", key):
         return normalize_net(state, value)
     if key == "cipassword":
-        return "$5$sim$" + hashlib.sha256(str(value).encode()).hexdigest()[:43]
+        return hash_cipassword(guest, value, release)
     if key == "tags":
-        return ";".join(sorted(set(t for t in re.split(r"[;, ]+", value) if t)))
+        return unique_tags(value)
     return value
 
 
@@ -162,7 +207,8 @@ def set_key(state, guest, key, value):
 
 def update(state, guest, params):
     """Apply a config PUT/POST to guest (state lock held). Raises ApiError."""
-    check_writable(guest, params)
+    check_sshkeys(params)
+    check_writable(guest, params, state.release)
     changes = {k: v for k, v in params.items() if k not in META}
     deletes, reverts = split_list(params.get("delete")), split_list(params.get("revert"))
     both = [k for k in deletes if k in changes] + [k for k in reverts if k in changes]

@@ -2,8 +2,9 @@
 import functools
 
 from . import guestconfig as gc
-from .errors import ApiError, TaskError, fail
+from .errors import ApiError, TaskError, fail, param_error
 from .model import GIB
+from .state import LOCK_TIMEOUT
 
 CONFIG_TASK_SECONDS = 0.5
 
@@ -70,27 +71,133 @@ def get_pending(call):
     return gc.pending_view(call.guest())
 
 
+ROOT = "root@pam"
+
+
+def check_skiplock(call):
+    """qemu-server refuses `skiplock` to anyone but root@pam before anything else - API tokens included, whose user
+    is the token id "root@pam!name" (pve-manager HTTPServer.pm: the token id is the authenticated user)."""
+    if call.params.get("skiplock") and call.user != ROOT:
+        raise param_error({"skiplock": "Only root may use this option."})
+
+
 def put_config(call):
+    """PUT .../config: synchronous. 7.4/8.x check digest and lock inside the config-file lock; 9.x checks them once
+    before taking it (qemu-server 9.1.19 "api: update vm: fork before locking") and again inside."""
+    check_skiplock(call)
     guest = call.guest()
-    gc.check_writable(guest, call.params)
+    if call.state.release >= (9, 0):
+        gc.check_writable(guest, call.params, call.state.release)
     call.state.config_lock(guest.vmid)
     gc.update(call.state, guest, call.params)
     return None
 
 
+def task_of(call, upid):
+    return call.sim.tasks.tasks[upid]
+
+
+def lock_wait(state, vmid):
+    """Simulated seconds a worker waits for vmid's config-file lock (flock, 10 s timeout), or None when it would
+    time out: the worker then dies "can't lock file '/var/lock/qemu-server/lock-N.conf' - got timeout"."""
+    now = state.clock.mono()
+    until = state.lock_free_at(vmid, "exclusive")     # synchronous holders, hold_lock, clone workers' task locks
+    if until <= now:
+        return 0.0
+    wait = (until - now) * state.clock.speed
+    return wait if wait <= LOCK_TIMEOUT else None
+
+
+def lock_timeout_message(vmid):
+    return "can't lock file '/var/lock/qemu-server/lock-%d.conf' - got timeout" % vmid
+
+
+def fail_task_at(call, upid, seconds, message):
+    """Make a started task die with `message` after `seconds` simulated seconds (its log stops there)."""
+    task = task_of(call, upid)
+    task.fail_message, task.fail_at = message, seconds
+    task.duration = max(task.duration, seconds)
+    return task
+
+
+def delay_task(call, upid, seconds):
+    """A worker that first waited `seconds` for a lock: its work (and log lines) start that much later."""
+    if seconds <= 0:
+        return
+    task = task_of(call, upid)
+    task.duration += seconds
+    task.lines = [(offset + seconds, text) for offset, text in task.lines]
+    if task.fail_at is not None:
+        task.fail_at += seconds
+
+
+def at_task_offset(call, upid, seconds, stage):
+    """Run stage() (state lock held) once the running task has spent `seconds` simulated seconds, e.g. a config
+    change visible while a worker still runs (a task event: never run past the point where the task fails)."""
+    task = task_of(call, upid)
+    task.events.append((seconds, stage))
+
+
 def post_config(call):
+    """POST .../config: a qmconfig worker. A stale digest, a guest lock and (7.4/8.x) a config-lock timeout answer
+    500 at once with no task: 7.4/8.x check inside lock_config before forking, 9.x has early checks before forking and
+    takes the config lock inside the worker (qemu-server API2/Qemu.pm update_vm_api). `background_delay` N waits up
+    to N s for the worker: null when it ended OK, 500 "failed to update VM N: <status>" when it failed, else the
+    UPID."""
+    check_skiplock(call)
+    gc.check_sshkeys(call.params)
     guest = call.guest()
-    error = None
-    try:
-        gc.check_writable(guest, call.params)
-        call.state.config_lock(guest.vmid)
-        gc.update(call.state, guest, call.params)
-    except ApiError as exc:                        # inside the worker: a die() becomes the task status
-        if exc.status == 400:
-            raise
-        error = exc.message
-    lines = lambda d: [(0, "update VM %d: %s" % (guest.vmid, _summary(call.params)))]
-    return call.start_task("qmconfig", guest.vmid, CONFIG_TASK_SECONDS, lines, error=error)
+    state, params = call.state, call.params
+    wait = 0.0
+    if state.release >= (9, 0):
+        gc.check_writable(guest, params, state.release)
+        wait = lock_wait(state, guest.vmid)
+    else:
+        state.config_lock(guest.vmid)
+        gc.check_writable(guest, params, state.release)
+    error, on_ok = None, None
+    if wait == 0.0:
+        try:
+            gc.update(state, guest, params)
+        except ApiError as exc:                        # inside the worker: a die() becomes the task status
+            if exc.status == 400:
+                raise
+            error = exc.message
+    elif wait is not None:
+        def on_ok():
+            try:
+                gc.update(state, guest, params)
+            except ApiError as exc:
+                raise TaskError(exc.message)
+    lines = lambda d: [(0, "update VM %d: %s" % (guest.vmid, _summary(params)))]
+    upid = call.start_task("qmconfig", guest.vmid, CONFIG_TASK_SECONDS, lines, on_ok=on_ok, error=error)
+    if wait is None:
+        fail_task_at(call, upid, LOCK_TIMEOUT, lock_timeout_message(guest.vmid))
+        task_of(call, upid).lines = []
+    else:
+        delay_task(call, upid, wait)
+    if params.get("background_delay"):
+        return _background_wait(call, guest, upid, int(params["background_delay"]))
+    return upid
+
+
+def _background_wait(call, guest, upid, seconds):
+    """update_vm_api's background_delay: wait up to `seconds` for the worker (state lock released meanwhile)."""
+    task = task_of(call, upid)
+    state = call.state
+    deadline = call.clock.deadline(seconds)
+    while task.status == "running":
+        now = call.clock.mono()
+        if now >= deadline:
+            return upid
+        call.sim.tasks.tick()
+        if task.status != "running":
+            break
+        state.cond.wait(min(deadline - now, 0.05))
+    status = task.exitstatus or ""
+    if status == "OK" or status.startswith("WARNINGS"):
+        return None
+    raise fail("failed to update VM %d: %s" % (guest.vmid, status))
 
 
 def _summary(params):
@@ -156,37 +263,63 @@ def status_index(call):
 
 
 def destroy(call):
+    """DELETE /nodes/{node}/qemu/{vmid}: a qmdestroy worker (qemu-server API2/Qemu.pm destroy_vm, QemuServer.pm
+    destroy_vm). Synchronous early checks: protection first, then "VM N is running - destroy failed". The worker
+    takes the config-file lock (10 s), repeats them, checks the guest's lock (unless skiplock) and whether a
+    template's base volume still backs linked clones, frees the disks, writes a config holding only
+    `lock: destroyed`, and removes that last."""
+    check_skiplock(call)
     guest = call.guest()
-    if guest.status == "running":
-        raise fail("VM %d is running - destroy failed" % guest.vmid)
     if guest.config.get("protection"):
         raise fail("can't remove VM %d - protection mode enabled" % guest.vmid)
-    gc.check_writable(guest, call.params)
-    call.state.config_lock(guest.vmid)
-    volumes = guest_volumes(guest)
+    if guest.status == "running":
+        raise fail("VM %d is running - destroy failed" % guest.vmid)
     state = call.state
+    wait = lock_wait(state, guest.vmid)
+    volumes = guest_volumes(guest)
     clones = [v.volid for st in state.storages.values() for v in st.volumes.values()
               for base in volumes if v.volid.startswith(base + "/")]
-    error = ("volume deletion failed: base volume '%s' is still in use by linked clones" % clones[0].split("/")[0]
-             if clones else None)
+    error = None
+    if guest.lock and not call.params.get("skiplock") and guest.lock != "suspended":
+        error = "VM is locked (%s)" % guest.lock
+    elif clones:
+        error = "base volume '%s' is still in use by linked cloned" % clones[0].split("/")[0]
 
     def script(duration):
-        return [(duration * (i + 1) / (len(volumes) + 1.0), '  Logical volume "%s" successfully removed.'
+        if error:
+            return []
+        return [(duration * 0.8 * (i + 1) / (len(volumes) + 1.0), '  Logical volume "%s" successfully removed.'
                  % v.split(":", 1)[1]) for i, v in enumerate(volumes)]
 
-    def on_ok():
+    def free_disks():
+        if state.guests.get(guest.vmid) is not guest:
+            return
         for volume in volumes:
             state.free_volume(guest.node, volume)
-        state.guests.pop(guest.vmid, None)
+        guest.pending, guest.pending_delete = {}, []
+        guest.config = {"lock": "destroyed"}
+
+    def on_ok():
+        free_disks()
+        if state.guests.get(guest.vmid) is guest:
+            state.guests.pop(guest.vmid, None)
         guest.pool = None                  # PVE drops the vmid from its pool with the rest of its access config
 
     size = sum(v.size for v in (state.find_volume(guest.node, x) for x in volumes) if v)
-    return call.start_task("qmdestroy", guest.vmid, 1.0 + size / (50.0 * GIB), script, on_ok=on_ok, error=error)
+    duration = 1.0 + size / (50.0 * GIB)
+    upid = call.start_task("qmdestroy", guest.vmid, duration, script, on_ok=on_ok, error=error)
+    if wait is None:
+        fail_task_at(call, upid, LOCK_TIMEOUT, lock_timeout_message(guest.vmid))
+        return upid
+    delay_task(call, upid, wait)
+    if not error:
+        at_task_offset(call, upid, wait + duration * 0.8, free_disks)
+    return upid
 
 
 def template(call):
     guest = call.guest()
-    gc.check_writable(guest, call.params)
+    gc.check_writable(guest, call.params, call.state.release)
     if guest.status == "running":
         raise fail("you can't convert a running VM to a template")
     call.state.config_lock(guest.vmid)

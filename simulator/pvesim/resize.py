@@ -19,7 +19,7 @@ def _target_size(current, text):
 
 def prepare(call, guest):
     """Checks; returns (key, volume object, old size, new size). Raises ApiError."""
-    gc.check_writable(guest, call.params)
+    gc.check_writable(guest, call.params, call.state.release)
     key = call.params["disk"]
     value = guest.config.get(key)
     if value is None:

@@ -68,8 +68,16 @@ def test_failed_clone_partial_guest_can_be_rebuilt_deleted_or_converged(sim, run
     run, built, unused = run_one(run_playbook, sim, {"name": "cf2", "template": "debian-12", "cores": 2})
     assert run.ok, run
     sim.api("PUT", "/nodes/%s/qemu/%s/config" % (built["node"], built["vmid"]), lock="clone")
+    # Only root@pam may skiplock (an API token's user is "root@pam!name"): with a token the run refuses before any
+    # write and says how to unlock it.
     run, result, writes = run_one(run_playbook, sim, {"name": "cf2", "template": "debian-12", "state": state,
                                                       "cores": 2})
+    assert not run.ok and writes == [] and result["changed"] is False
+    assert "skiplock" in result["msg"] and "qm unlock %s" % built["vmid"] in result["msg"]
+    mark = sim.mark()
+    run = _run_playbook(sim, [{"name": "s", M: {"name": "cf2", "template": "debian-12", "state": state, "cores": 2}}],
+                        auth="password")
+    result, writes = run.task("s"), sim.writes(mark)
     assert run.ok, run
     assert result["changed"] is True
     assert any(w["method"] == "DELETE" and "skiplock" in w["params"] for w in writes)

@@ -77,3 +77,17 @@ def sim7(sim74):
 def fresh(any_sim):
     any_sim.reset()
     return any_sim
+
+
+@pytest.fixture(scope="module", params=["8.0", "8.4"])
+def sim8x(request, sim_logs):
+    """A PVE 8.0 and a PVE 8.4 simulator (reset before each test), for behaviour that changed within 8.x."""
+    sim = _start(request.param, sim_logs)
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def sim8(sim8x):
+    sim8x.reset()
+    return sim8x

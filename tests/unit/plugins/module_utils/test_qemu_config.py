@@ -143,3 +143,14 @@ def test_normalise_dispatch():
     assert qc.normalise("description", "hello  \n") == "hello"
     assert qc.normalise("net0", "virtio=BC:24:11:AA:BB:CC")["macaddr"] == "BC:24:11:AA:BB:CC"
     assert qc.normalise("name", "web1") == "web1"
+
+
+def test_check_sshkeys_refuses_what_ssh_keygen_would():
+    qc.check_sshkeys(["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+x/y= ops@example", "ecdsa-sha2-nistp256 AAAAE2Vj= x",
+                      'from="10.0.0.0/8" ssh-rsa AAAAB3NzaC1yc2E= bob'])
+    for keys, entry in ((["# ops keys", "ssh-ed25519 AAAA x"], "entry 1 is a comment"),
+                        (["ssh-ed25519 AAAA x", "ops@example"], "entry 2 is not an OpenSSH public key"),
+                        ("ssh-ed25519", "entry 1 is not")):
+        with pytest.raises(InputError) as err:
+            qc.check_sshkeys(keys)
+        assert err.value.option == "sshkeys" and entry in err.value.message

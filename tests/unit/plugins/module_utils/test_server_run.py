@@ -283,3 +283,108 @@ def test_template_lock_timeout_in_the_clone_task_is_tried_again_a_few_times(monk
     failures[0] = 1
     pve = FakePve()
     assert run(pve, template="debian-12", name="a")["vmid"] >= 100
+
+
+# --- real PVE wording and lock semantics (issue 12) -------------------------------------------------------------
+
+@pytest.mark.parametrize("message", ["checksum missmatch (file change by other user?)",
+                                     "checksum mismatch (file change by other user?)",
+                                     "detected modified configuration - file changed by other user? Try again."])
+def test_stale_digest_in_every_wording_is_reread_and_replanned(message):
+    from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+    assert guests.is_digest_mismatch(ProxmoxError(message, status=500))
+    pve = FakePve()
+    run(pve, template="debian-12", state="stopped")
+    real_put = pve.put
+    refused = []
+
+    def put(path, data=None, deadline=None, retry_locked=False):
+        if path.endswith("/config") and not refused:
+            refused.append(data)
+            pve.log.append(("PUT", path, data))
+            raise ProxmoxError(message, status=500)
+        return real_put(path, data, deadline, retry_locked)
+    pve.put = put
+    result = run(pve, state="stopped", cores=4)
+    assert result["changed"] and result["step"] == "done"
+    config_puts = [e for e in pve.writes() if e[1].endswith("/config")]
+    assert len(config_puts) == 2 and pve.guests[100]["config"]["cores"] == "4"    # refused, then re-planned
+
+
+def test_refused_config_write_reports_changed_false():
+    pve = FakePve()
+    run(pve, template="debian-12", state="stopped")
+
+    def put(path, data=None, deadline=None, retry_locked=False):
+        pve.log.append(("PUT", path, data))
+        raise ProxmoxError("unable to parse value of 'cores'", status=500)
+    pve.put = put
+    runner = server_mod.ServerRun(pve, params(state="stopped", cores=4), deadline=Deadline(30))
+    with pytest.raises(ProxmoxError):
+        runner.run()
+    assert runner.changed is False
+
+
+def test_change_during_backup_waits_for_the_lock(monkeypatch):
+    from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+    monkeypatch.setattr(guests.time, "sleep", lambda seconds: None)
+    pve = FakePve()
+    run(pve, template="debian-12", state="stopped")
+    pve.guests[100]["config"]["lock"] = "backup"
+    real_get = pve.get
+    reads = []
+
+    def get(path, params=None, deadline=None):
+        if path.endswith("/100/config"):
+            reads.append(path)
+            if len(reads) == 4:
+                pve.guests[100]["config"].pop("lock")
+        return real_get(path, params, deadline)
+    pve.get = get
+    real_put = pve.put
+
+    def put(path, data=None, deadline=None, retry_locked=False):
+        if pve.guests[100]["config"].get("lock"):
+            pve.log.append(("PUT", path, data))
+            raise ProxmoxError("VM is locked (backup)", status=500, locked=True)
+        return real_put(path, data, deadline, retry_locked)
+    pve.put = put
+    pve.log = []
+    result = run(pve, state="stopped", cores=4)
+    assert result["changed"] and pve.guests[100]["config"]["cores"] == "4"
+    assert len([e for e in pve.writes() if e[1].endswith("/config")]) == 1       # no refused write at all
+
+
+def test_tags_compared_as_pve_stores_them():
+    pve = FakePve()
+    run(pve, template="debian-12", state="stopped", tags=["Web", "db", "web"])
+    assert pve.guests[100]["config"]["tags"] == "db;web"
+    pve.log = []
+    assert run(pve, state="stopped", tags=["Web", "db"])["changed"] is False
+    assert pve.writes() == []
+
+
+def test_shutdown_of_a_stopped_server_is_no_change():
+    pve = FakePve()
+    run(pve, template="debian-12", state="started")
+    pve.guests[100]["status"] = "stopped"            # stopped meanwhile; /cluster/resources still says running
+    real_get = pve.get
+    pve.get = lambda path, params=None, deadline=None: (
+        [dict(g, status="running") if g["vmid"] == 100 else g for g in real_get(path, params, deadline)]
+        if path == "/cluster/resources" else real_get(path, params, deadline))
+    pve.log = []
+    result = run(pve, state="stopped")
+    assert result["changed"] is False and result["status"] == "stopped" and pve.writes() == []
+
+
+def test_power_decided_on_status_current_not_the_lagging_cluster_view():
+    pve = FakePve()
+    run(pve, template="debian-12", state="stopped")
+    pve.guests[100]["status"] = "running"            # started meanwhile; /cluster/resources still says stopped
+    real_get = pve.get
+    pve.get = lambda path, params=None, deadline=None: (
+        [dict(g, status="stopped") if g["vmid"] == 100 else g for g in real_get(path, params, deadline)]
+        if path == "/cluster/resources" else real_get(path, params, deadline))
+    pve.log = []
+    result = run(pve, state="started")
+    assert result["changed"] is False and result["status"] == "running" and pve.writes() == []
