@@ -101,6 +101,13 @@ class Sim:
     def guest(self, vmid):
         return next((g for g in self.state()["guests"] if g["vmid"] == vmid), None)
 
+    def wait_lock(self, vmid, lock, timeout=10):
+        """Until guest vmid carries `lock` (a vzdump sets `lock: backup` as the job reaches the guest)."""
+        deadline = time.time() + timeout
+        while (self.guest(vmid) or {}).get("lock") != lock:
+            assert time.time() < deadline, "guest %s never showed lock %r" % (vmid, lock)
+            time.sleep(0.01)
+
 
 def pve_message(resp):
     """An error's message as a client reads it: the body's ``message`` (libpve-http-server 5.2.0+, PVE 8.4 on), else

@@ -61,6 +61,7 @@ def test_post_config_on_locked_guest_is_synchronous(any_sim):
     vmid = _clone(any_sim)
     any_sim.fault(kind="task_duration", type="vzdump", seconds=50)
     backup = any_sim.write("POST", "/nodes/pve1/vzdump", vmid=vmid, storage="local")
+    any_sim.wait_lock(vmid, "backup")                 # set as the job reaches the guest
     resp = any_sim.call("POST", "/nodes/pve1/qemu/%d/config" % vmid, data={"cores": 4})
     assert resp.status_code == 500 and resp.reason == "VM is locked (backup)"
     assert not [t for t in any_sim.state()["tasks"] if t["type"] == "qmconfig"]
@@ -185,6 +186,7 @@ def test_start_under_backup_lock_fails_in_task(sim7):
     vmid = _clone(sim7)
     sim7.fault(kind="task_duration", type="vzdump", seconds=50)
     backup = sim7.write("POST", "/nodes/pve1/vzdump", vmid=vmid, storage="local")
+    sim7.wait_lock(vmid, "backup")                 # set as the job reaches the guest
     upid = sim7.write("POST", "/nodes/pve1/qemu/%d/status/start" % vmid)
     assert sim7.wait(upid)["exitstatus"] == "VM is locked (backup)"
     sim7.wait(backup)
@@ -233,6 +235,7 @@ def test_destroy_lock_checked_in_task(any_sim):
     vmid = _clone(any_sim)
     any_sim.fault(kind="task_duration", type="vzdump", seconds=50)
     backup = any_sim.write("POST", "/nodes/pve1/vzdump", vmid=vmid, storage="local")
+    any_sim.wait_lock(vmid, "backup")                 # set as the job reaches the guest
     upid = any_sim.write("DELETE", "/nodes/pve1/qemu/%d" % vmid)
     assert any_sim.wait(upid)["exitstatus"] == "VM is locked (backup)"
     assert any_sim.guest(vmid) is not None

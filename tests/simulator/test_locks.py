@@ -72,10 +72,7 @@ def _parallel_clones(sim, count, first):
 def test_backup_lock_refuses_sync_calls(sim):
     sim.fault(kind="task_duration", type="vzdump", seconds=50)
     upid = sim.write("POST", "/nodes/pve1/vzdump", vmid="9000", storage="local")
-    deadline = time.time() + 5
-    while sim.guest(9000)["lock"] != "backup":      # set as the job reaches the guest, not at the POST
-        assert time.time() < deadline
-        time.sleep(0.01)
+    sim.wait_lock(9000, "backup")                   # set as the job reaches the guest, not at the POST
     resp = sim.call("PUT", "/nodes/pve1/qemu/9000/config", data={"description": "x"})
     assert resp.status_code == 500 and pve_message(resp) == "VM is locked (backup)\n"
     sim.wait(upid)
