@@ -46,6 +46,12 @@ def poll(check, timeout=20):
     raise AssertionError("condition not reached")
 
 
+def named_config(sim, vmid):
+    """The guest's config once it has a name (the clone's first full write), else None."""
+    config = sim.get("/nodes/pve1/qemu/%d/config" % vmid)
+    return config if "name" in config else None
+
+
 def test_clone_config_stages(slow_sim):
     sim = slow_sim
     sim.reset()
@@ -57,7 +63,7 @@ def test_clone_config_stages(slow_sim):
     listed = entry(sim, 130)
     assert listed["status"] == "unknown" and "name" not in listed and listed["lock"] == "clone"
     # ide2 (the cloud-init drive) comes before scsi0: the whole config but scsi0, still locked
-    second = poll(lambda: (lambda c: c if "name" in c else None)(sim.get("/nodes/pve1/qemu/130/config")))
+    second = poll(lambda: named_config(sim, 130))
     assert second["name"] == "stage1" and second["lock"] == "clone"
     assert "ide2" in second and "scsi0" not in second and second["net0"] and second["cores"] == 2
     assert sim.wait(upid, timeout=60)["exitstatus"] == "OK"

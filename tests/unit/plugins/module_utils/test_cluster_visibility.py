@@ -74,8 +74,9 @@ def test_current_status_from_status_current():
 
 
 def test_duplicate_names_ask_for_vmid():
-    client = Fake([dict(NEW, status="stopped", name="web1"), dict(NEW, vmid=102, id="qemu/102", status="stopped",
-                                                                   name="web1")], {})
+    twins = [dict(NEW, status="stopped", name="web1"),
+             dict(NEW, vmid=102, id="qemu/102", status="stopped", name="web1")]
+    client = Fake(twins, {})
     with pytest.raises(InputError) as err:
         cluster.find_guest(client, name="web1")
     assert "give vmid" in str(err.value) and err.value.option == "name"
