@@ -77,6 +77,7 @@ class ServerRun(object):
         self.kept_pool = None   # the pool a rebuilt (or re-built half-built) server goes back into
         self.was_running = False
         self.all_guests = None
+        self.status_current = False     # guest["status"]/["lock"] were read from status/current since the last wait
 
     # --- entry -------------------------------------------------------------------------------------------------
     def run(self):
@@ -146,6 +147,7 @@ class ServerRun(object):
             return None             # destroyed since the listing
         guest["status"] = current.get("status") or guest["status"]
         guest["lock"] = current.get("lock") or None
+        self.status_current = True
         return guest
 
     # --- tasks -------------------------------------------------------------------------------------------------
@@ -160,6 +162,7 @@ class ServerRun(object):
             raise StepStarted(step)
         done = self.waiter.wait(upids, self.deadline)
         self.tasks.extend(done)
+        self.status_current = False     # time passed: another run may have powered the guest meanwhile
         return done
 
     # --- absent ------------------------------------------------------------------------------------------------
@@ -391,11 +394,15 @@ class ServerRun(object):
 
     def read_power_state(self):
         """The guest's status and lock from ``status/current`` (current, unlike /cluster/resources, whose status
-        lags up to ~10 s behind a power action): a stopped server is not shut down again."""
+        lags up to ~10 s behind a power action): a stopped server is not shut down again. Not read again when
+        find() read it this run and the run has not waited on anything since."""
+        if self.status_current:
+            return self.guest.get("status")
         current = guests.read_status(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
         if current.get("status"):
             self.guest["status"] = current["status"]
         self.guest["lock"] = current.get("lock")
+        self.status_current = True
         return self.guest.get("status")
 
     def power(self, action, wanted):
@@ -438,6 +445,7 @@ class ServerRun(object):
         step = self.step
         lock = guest.get("lock") or (self.config or {}).get("lock") or "a lock"
         self.step = "wait_unlocked"
+        self.status_current = False     # whatever held the lock may have changed the power state
         config = guests.wait_unlocked(self.client, guest["node"], guest["vmid"], self.deadline)
         if config is None:
             raise ProxmoxError("server %r (vmid %s) is still locked (%s) at the end of wait_timeout; nothing was "

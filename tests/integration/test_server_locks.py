@@ -8,6 +8,8 @@ them, shutdown of a stopped server."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import time
+
 import pytest
 
 M = "jotunheim.proxmox.jotun_server"
@@ -37,7 +39,10 @@ def test_change_during_backup_waits_for_the_lock(sim, run_playbook):
     built = build(run_playbook, sim, "bk1", state="started")
     sim.fault(kind="task_duration", type="vzdump", seconds=60)          # 3 s at speed 20
     sim.api("POST", "/nodes/%s/vzdump" % built["node"], vmid=built["vmid"], storage="local", mode="snapshot")
-    assert sim.guest(built["vmid"]).get("lock") == "backup"
+    deadline = time.monotonic() + 10                # the job sets `lock: backup` as it reaches the guest
+    while sim.guest(built["vmid"]).get("lock") != "backup":
+        assert time.monotonic() < deadline, "the backup never locked the guest"
+        time.sleep(0.02)
     run, result, requests = run_one(run_playbook, sim, {"name": "bk1", "cores": 4, "state": "stopped"})
     assert run.ok, run
     assert result["changed"] is True and result["status"] == "stopped"
