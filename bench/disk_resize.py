@@ -28,6 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "tests"))          # simpath: the simulator of this checkout
 sys.path.insert(0, os.path.join(REPO, ".tmp", "collections"))
 
 from harness import Simulator, run_playbook  # noqa: E402  pylint: disable=wrong-import-position

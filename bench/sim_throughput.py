@@ -18,12 +18,15 @@ import threading
 import time
 
 GOAL_RPS = 300
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from simpath import checkout_env  # noqa: E402  pylint: disable=wrong-import-position  (this checkout's simulator)
 
 
 def start_sim(tmp, release, speed):
     info_path = os.path.join(tmp, "info.json")
     proc = subprocess.Popen([sys.executable, "-m", "pvesim", "--port", "0", "--pve", release, "--speed", str(speed),
-                             "--info", info_path], stdout=subprocess.DEVNULL)
+                             "--info", info_path], stdout=subprocess.DEVNULL, env=checkout_env())
     deadline = time.time() + 20
     while not os.path.exists(info_path):
         if proc.poll() is not None or time.time() > deadline:

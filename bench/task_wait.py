@@ -33,6 +33,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, ".tmp", "collections"))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "tests"))          # simpath: the simulator of this checkout
 
 from harness import Simulator  # noqa: E402  pylint: disable=wrong-import-position
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import (  # noqa: E402
