@@ -142,15 +142,6 @@ def restore_mark(description):
     return qc.split_restore_mark(description)[1]
 
 
-def is_restore_leftover(config):
-    """True for what a failed restore leaves: an empty config (new vmid) or the stub `memory: 128` (over a guest).
-
-    Nothing of a server is in it, so a restore may replace it without force and without a safety backup.
-    """
-    keys = set(config or {}) - {"digest", "lock"}
-    return keys <= {"memory"} and str((config or {}).get("memory", "128")) == "128" and not (config or {}).get("lock")
-
-
 def guest_config(client, node, vmid, deadline=None):
     return client.get(api_path("nodes", node, "qemu", vmid, "config"), deadline=deadline) or {}
 
@@ -283,7 +274,7 @@ def restore_backup(client, params, deadline, check_mode=False):
     if existing and restore_mark(current.get("description")) == archive["volid"]:
         result.update(changed=False, overwritten=False, already_restored=True)
         return result
-    leftover = bool(existing) and is_restore_leftover(current)
+    leftover = bool(existing) and qc.is_restore_leftover(current)
     # the leftover of a failed restore holds nothing: replacing it needs no force (it is sent all the same)
     must_stop = check_overwrite(dict(params, force=True) if leftover else params, vmid, existing)
     if existing and str(current.get("protection", 0)).lower() in ("1", "true"):

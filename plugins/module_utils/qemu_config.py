@@ -469,3 +469,12 @@ _NORMALISERS = {
     "nameserver": parse_nameservers,
     "description": normalise_description,
 }
+
+
+def is_restore_leftover(config):
+    """True for what a failed restore leaves (qemu-server QemuServer.pm restore_*_archive): an empty config (a new
+    vmid) or the stub ``memory: 128`` (over an existing guest), unlocked. Nothing of a server is in it: a restore may
+    replace it without force or safety backup, and a backup of it must not run (its rotation would prune the real
+    archives)."""
+    keys = set(config or {}) - {"digest", "lock"}
+    return keys <= {"memory"} and str((config or {}).get("memory", "128")) == "128" and not (config or {}).get("lock")

@@ -47,6 +47,11 @@ def test_failed_forced_restore_names_the_safety_backup_that_brings_the_server_ba
     assert "empty stub" in res["msg"] and "VM 100" in res["msg"], res["msg"]
     stub = web.guest(100)
     assert "name" not in stub and not [k for k in stub if k.startswith("scsi")]        # real PVE: the old server is gone
+    # a routine backup with rotation now would archive the stub and prune the real archives: refused, nothing written
+    kept = sorted(volids(web, 100))
+    res = outcome(run_playbook([task(B, vmid=100, storage="local", keep_last=1)]))
+    assert res["failed"] is True and res.get("option") == "vmid" and "failed restore" in res["msg"], res
+    assert sorted(volids(web, 100)) == kept
     res = outcome(run_playbook([task(B, state="restored", volid=safety[0], vmid=100, force=True, backup_before=False)]))
     assert not res["failed"] and res["changed"] is True, res
     back = web.guest(100)
