@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.guests import (
     is_missing, read_config_or_none, read_status, wait_for)
@@ -152,6 +153,21 @@ def find_guest(client, vmid=None, name=None, deadline=None, current=False):
         guest["status"] = status.get("status") or guest["status"]
         guest["lock"] = status.get("lock") or None
     return guest
+
+
+def current_guests(client, deadline=None):
+    """Every qemu guest as the nodes list it now: ``GET /nodes/{node}/qemu`` of each online node (qemu-server
+    vmstatus reads each config, so names, template flags and locks are current, unlike /cluster/resources').
+    Returns [{vmid, node, name, status, template (bool), lock}]; a nameless guest is listed as "VM <vmid>"."""
+    out = []
+    for node in list_nodes(client, deadline=deadline):
+        if node.get("status") not in (None, "online"):
+            continue
+        for entry in client.get(api_path("nodes", node["node"], "qemu"), deadline=deadline) or []:
+            out.append({"vmid": int(entry["vmid"]), "node": node["node"], "name": entry.get("name"),
+                        "status": entry.get("status"), "template": bool(entry.get("template")),
+                        "lock": entry.get("lock") or None})
+    return out
 
 
 def list_nodes(client, deadline=None):

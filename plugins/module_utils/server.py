@@ -22,7 +22,8 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_sp
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import read_status_or_none, wait_named
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
+    current_guests, read_status_or_none, wait_named)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
@@ -121,34 +122,50 @@ class ServerRun(object):
         """The guest named ``name`` anywhere in the cluster (never needs ``node``); None when there is none.
 
         With ``vmid`` the guest with that vmid (its name must be ``name``), even when other guests share the name.
-        status and lock come from ``status/current``: /cluster/resources shows the status of the last broadcast."""
+        /cluster/resources takes names from pvestatd's broadcast (~10 s): a vmid destroyed and reused since, or a
+        guest renamed, still shows its old name there. So a name found there is confirmed by ``status/current``
+        (read anyway: status and lock must be current too), and where it is not found, or not confirmed, the
+        per-node lists decide (``GET /nodes/{node}/qemu``: names read from the configs, qemu-server vmstatus)."""
+        try:
+            found = self._pick(self.list_guests())
+        except InputError:
+            found = None                # perhaps only the lagging names disagree: the current ones decide
+        guest = self._confirmed(found)
+        if guest is None:
+            guest = self._confirmed(self._pick(current_guests(self.client, deadline=self.deadline)))
+        return guest
+
+    def _pick(self, listed):
+        """The entry of ``listed`` (dicts with vmid, node, name, template) this run acts on, or None; InputError when
+        the name is ambiguous without vmid, or vmid and name disagree."""
         name, vmid = self.params["name"], self.params.get("vmid")
-        servers = [g for g in self.list_guests() if g.get("name") == name and not qc.parse_bool(g.get("template") or 0)]
+        servers = [g for g in listed if g.get("name") == name and not qc.parse_bool(g.get("template") or 0)]
         if vmid is None:
             if len(servers) > 1:
                 raise InputError("name: %d guests are named %r (vmids %s); give vmid to pick the one to act on"
                                  % (len(servers), name, ", ".join(str(g["vmid"]) for g in servers)), option="name")
-            found = servers[0] if servers else None
-        else:
-            same_id = [g for g in self.list_guests() if int(g["vmid"]) == int(vmid)]
-            if same_id and same_id[0].get("name") != name:
-                raise InputError("vmid: guest %s is named %r, not %r" % (vmid, same_id[0].get("name"), name),
-                                 option="vmid")
-            found = same_id[0] if same_id else None
-            if found is None and servers:
-                raise InputError("name: %r is already used by vmid %s, not %s"
-                                 % (name, ", ".join(str(g["vmid"]) for g in servers), vmid), option="name")
+            return servers[0] if servers else None
+        same_id = [g for g in listed if int(g["vmid"]) == int(vmid)]
+        if same_id and same_id[0].get("name") != name:
+            raise InputError("vmid: guest %s is named %r, not %r" % (vmid, same_id[0].get("name"), name),
+                             option="vmid")
+        if not same_id and servers:
+            raise InputError("name: %r is already used by vmid %s, not %s"
+                             % (name, ", ".join(str(g["vmid"]) for g in servers), vmid), option="name")
+        return same_id[0] if same_id else None
+
+    def _confirmed(self, found):
+        """``found`` as the run's guest dict, with status and lock from ``status/current``; None when there is none,
+        it is gone, or its current name is not ``name`` (the listing was stale)."""
         if found is None:
             return None
-        guest = {"vmid": int(found["vmid"]), "node": found["node"], "status": found.get("status"),
-                 "lock": found.get("lock"), "name": name, "pool": found.get("pool")}
-        current = read_status_or_none(self.client, guest["node"], guest["vmid"], deadline=self.deadline)
-        if current is None:
-            return None             # destroyed since the listing
-        guest["status"] = current.get("status") or guest["status"]
-        guest["lock"] = current.get("lock") or None
+        name = self.params["name"]
+        current = read_status_or_none(self.client, found["node"], found["vmid"], deadline=self.deadline)
+        if current is None or current.get("name") not in (None, name):
+            return None             # destroyed since the listing, or the vmid now holds another guest
         self.status_current = True
-        return guest
+        return {"vmid": int(found["vmid"]), "node": found["node"], "status": current.get("status") or found.get("status"),
+                "lock": current.get("lock") or None, "name": name, "pool": found.get("pool")}
 
     # --- tasks -------------------------------------------------------------------------------------------------
     def start_step(self, step, upids):

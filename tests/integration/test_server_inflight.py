@@ -133,3 +133,31 @@ def test_same_named_guests_need_vmid(sim_factory, pve):
     run_server(sim, {"name": "other", "vmid": 151}, results, "mismatch")
     run, result = results["mismatch"]
     assert not run.ok and "vmid" in result["msg"] and "twin" in result["msg"]
+
+
+@pytest.mark.parametrize("pve", RELEASES)
+def test_a_reused_vmid_under_its_old_broadcast_name_is_not_a_second_server(sim_factory, pve):
+    """/cluster/resources still names a destroyed guest's vmid after the old guest until the next broadcast: a run
+    for the new guest's name finds it through the current names and clones nothing; a run for the old name does
+    not act on the new guest."""
+    sim = sim_factory(pve=pve, speed=20, args=LAG)
+    results = {}
+    run_server(sim, {"name": "ra", "template": "debian-12"}, results, "ra")
+    assert results["ra"][0].ok, results["ra"][0]
+    sim.control("POST", "/broadcast")                      # 'ra' is now in the broadcast under its vmid
+    vmid = results["ra"][1]["vmid"]
+    run_server(sim, {"name": "ra", "state": "absent"}, results, "gone")
+    run_server(sim, {"name": "rb", "template": "debian-12", "vmid": vmid}, results, "rb")
+    assert results["rb"][0].ok, results["rb"][0]
+    listed = [r for r in sim.api("GET", "/cluster/resources", type="vm") if r["vmid"] == vmid]
+    assert listed[0].get("name") == "ra"                    # the listing lags: the precondition of this test
+    mark = sim.mark()
+    run_server(sim, {"name": "rb", "template": "debian-12"}, results, "again")
+    run, again = results["again"]
+    assert run.ok, run
+    assert again["changed"] is False and again["vmid"] == vmid
+    assert len(servers_named(sim, "rb")) == 1 and sim.writes(mark) == []
+    run_server(sim, {"name": "ra", "state": "absent"}, results, "old_name")
+    run, old = results["old_name"]
+    assert run.ok and old["changed"] is False, run
+    assert len(servers_named(sim, "rb")) == 1 and sim.writes(mark) == []

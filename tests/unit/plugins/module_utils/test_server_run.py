@@ -55,6 +55,11 @@ class FakePve(object):
                     {"storage": "ceph-vm", "type": "rbd", "content": "images", "shared": 1}]
         if path == "/cluster/nextid":
             return str(max(100, max(v for v in self.guests if v < 9000) + 1 if len(self.guests) > 1 else 100))
+        match = re.match(r"/nodes/(\w+)/qemu$", path)
+        if match:
+            return [{"vmid": vmid, "name": g["config"].get("name") or "VM %d" % vmid, "status": g["status"],
+                     "template": 1 if g["config"].get("template") else 0}
+                    for vmid, g in self.guests.items() if g["node"] == match.group(1)]
         match = re.match(r"/nodes/(\w+)/qemu/(\d+)/(config|pending|status/current)$", path)
         if match:
             guest = self.guests.get(int(match.group(2)))
@@ -65,7 +70,7 @@ class FakePve(object):
                 return dict(guest["config"], digest="d%d" % len(self.log))
             if match.group(3) == "pending":
                 return [{"key": k, "value": v} for k, v in guest["config"].items()]
-            return {"status": guest["status"]}
+            return {"status": guest["status"], "name": guest["config"].get("name") or "VM %s" % match.group(2)}
         if path.endswith("/tasks"):
             return []
         if path.endswith("/network"):
