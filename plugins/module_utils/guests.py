@@ -196,6 +196,19 @@ def is_locked_failure(err):
     return bool(err.locked or _LOCKED_RE.search(err.message or ""))
 
 
+_ALREADY_RUNNING_RE = re.compile(r"^VM \d+ already running$")
+
+
+def is_already_running(err):
+    """True when a start task ended "VM N already running" (qemu-server vm_start, checked by the worker once it has
+    the config lock): another start got there first; the guest runs."""
+    if not isinstance(err, ProxmoxError):
+        return False
+    statuses = [str(t.get("exitstatus") or "") for t in (getattr(err, "tasks", None) or [])]
+    return any(_ALREADY_RUNNING_RE.match(text.strip()) for text in statuses) or bool(
+        _ALREADY_RUNNING_RE.search((err.message or "").split(": ", 1)[-1].strip()))
+
+
 def wait_for(check, deadline, first=0.2, cap=2.0):
     """Call ``check()`` until it returns something other than None, sleeping 0.2 s growing to ``cap``.
 

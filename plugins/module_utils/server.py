@@ -409,11 +409,11 @@ class ServerRun(object):
             self.power("reboot", "running")
             self.pending = None
 
-    def read_power_state(self):
+    def read_power_state(self, fresh=False):
         """The guest's status and lock from ``status/current`` (current, unlike /cluster/resources, whose status
         lags up to ~10 s behind a power action): a stopped server is not shut down again. Not read again when
         find() read it this run and the run has not waited on anything since."""
-        if self.status_current:
+        if self.status_current and not fresh:
             return self.guest.get("status")
         current = guests.read_status(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
         if current.get("status"):
@@ -446,6 +446,8 @@ class ServerRun(object):
             try:
                 self.start_step(action, [upid])
             except TaskFailed as err:
+                if action == "start" and guests.is_already_running(err) and self.read_power_state(fresh=True) == wanted:
+                    break           # a parallel run started it first: converged
                 if attempt == 2 or not guests.is_locked_failure(err):
                     raise
                 locked = True

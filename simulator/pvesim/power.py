@@ -89,6 +89,18 @@ def _ignores_acpi(call, guest, action):
     return call.sim.faults.take_vm_fault("ignore_acpi", guest.vmid) is not None
 
 
+def _recheck(guest, action, params, task, wait, box):
+    """The worker got the config lock `wait` s in: it checks the guest now, as it is then (a parallel start that ran
+    first makes this one fail "VM N already running"; a stop after a stop has nothing left to do)."""
+    problem, work = _worker_problem(guest, action, params)
+    if problem:
+        task.fail_message, task.fail_at = problem, wait + 0.01
+    elif not work:
+        box["work"] = False
+        task.duration = wait + 0.2
+        task.lines = [line for line in task.lines if line[0] <= wait]
+
+
 def power(action):
     def handler(call):
         check_skiplock(call)
@@ -108,24 +120,33 @@ def power(action):
         if action == "start" and error is None and work:
             error = network.start_error(state, guest)   # a NIC on a bridge the node lacks: pve-bridge fails
 
+        holder, box = object(), {"work": work}     # the worker holds the config lock while it works (vm_start...)
+
+        def release(_msg=None):
+            state.release_task_locks(holder)
+
         def on_ok():
-            if work and state.guests.get(guest.vmid) is guest:
+            release()
+            if box["work"] and state.guests.get(guest.vmid) is guest:
                 _finish(call, guest, action)
 
         upid = call.start_task("qm" + action, guest.vmid, duration, _script(guest, action) if work else None,
-                               on_ok=on_ok, error=error)
+                               on_ok=on_ok, on_fail=release, error=error)
         if wait is None:
             task = fail_task_at(call, upid, LOCK_TIMEOUT, lock_timeout_message(guest.vmid))
             task.lines = []
             return upid
+        task = task_of(call, upid)
         if ignores:
-            task = task_of(call, upid)
             if forced:
                 task.lines.append((timeout, "WARN: VM still running - terminating now with SIGTERM"))
                 task.warnings += 1
             else:
                 task.fail_at = timeout
         delay_task(call, upid, wait)
+        if wait > 0 and error is None:
+            task.events.append((wait, lambda: _recheck(guest, action, params, task, wait, box)))
+        state.take_task_lock(guest.vmid, "exclusive", holder, task.duration)
         return upid
     handler.__name__ = "power_" + action
     return handler

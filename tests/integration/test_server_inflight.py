@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import threading
+import time
 
 import pytest
 
@@ -161,3 +162,34 @@ def test_a_reused_vmid_under_its_old_broadcast_name_is_not_a_second_server(sim_f
     run, old = results["old_name"]
     assert run.ok and old["changed"] is False, run
     assert len(servers_named(sim, "rb")) == 1 and sim.writes(mark) == []
+
+
+def test_parallel_starts_of_one_server_all_succeed(sim_factory):
+    """Runs that start one server together each send a start; Proxmox runs the first and ends the others "VM N
+    already running" in their tasks: those runs read the status and report the server running, not a failure."""
+    sim = sim_factory(pve="9.1", speed=1, args=LAG)
+    results = {}
+    run_server(sim, {"name": "par1", "template": "debian-12", "state": "stopped"}, results, "built")
+    assert results["built"][0].ok, results["built"][0]
+    vmid = results["built"][1]["vmid"]
+    sim.fault(kind="task_duration", type="qmstart", seconds=9, count=1)     # the first start holds the lock 9 s
+    first = threading.Thread(target=run_server, args=(sim, {"name": "par1", "state": "started"}, results, "a"))
+    first.start()
+    deadline = time.monotonic() + 30
+    while not [t for t in sim.state()["tasks"] if t["type"] == "qmstart"]:
+        assert time.monotonic() < deadline, "the first run never started the server"
+        time.sleep(0.05)
+    keys = ("b", "c")                      # they see it stopped, send their own start, and wait for the lock
+    threads = [threading.Thread(target=run_server, args=(sim, {"name": "par1", "state": "started"}, results, key))
+               for key in keys]
+    for thread in threads:
+        thread.start()
+    for thread in [first] + threads:
+        thread.join()
+    for key in ("a",) + keys:
+        run, result = results[key]
+        assert run.ok, run
+        assert result["vmid"] == vmid and result["status"] == "running"
+    starts = [t for t in sim.state()["tasks"] if t["type"] == "qmstart"]
+    assert len([t for t in starts if t["exitstatus"] == "OK"]) == 1
+    assert len([t for t in starts if t["exitstatus"] == "VM %d already running" % vmid]) == 2, starts

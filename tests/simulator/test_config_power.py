@@ -182,6 +182,19 @@ def test_power_lock_wait_inside_task(sim):
     assert sim.get("/nodes/pve1/qemu/%d/status/current" % vmid)["status"] == "running"
 
 
+def test_parallel_starts_one_runs_the_others_fail_in_their_task(any_sim):
+    """vm_start runs under the config lock: starts sent together wait for each other, and each worker checks the
+    guest once it has the lock, so all but the first end "VM N already running" (qemu-server QemuServer.pm)."""
+    any_sim.reset()
+    vmid = _clone(any_sim)
+    upids = [any_sim.write("POST", "/nodes/pve1/qemu/%d/status/start" % vmid) for _ in range(3)]
+    statuses = [any_sim.wait(upid)["exitstatus"] for upid in upids]
+    assert statuses == ["OK", "VM %d already running" % vmid, "VM %d already running" % vmid]
+    upids = [any_sim.write("POST", "/nodes/pve1/qemu/%d/status/stop" % vmid) for _ in range(2)]
+    assert [any_sim.wait(upid)["exitstatus"] for upid in upids] == ["OK", "OK"]     # nothing left for the second
+    assert any_sim.get("/nodes/pve1/qemu/%d/status/current" % vmid)["status"] == "stopped"
+
+
 def test_start_under_backup_lock_fails_in_task(sim7):
     vmid = _clone(sim7)
     sim7.fault(kind="task_duration", type="vzdump", seconds=50)
