@@ -21,6 +21,7 @@ each node - and :func:`place` picks the template and node that work.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import is_disk_key, parse_drive
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.qemu_config import parse_bool
@@ -47,6 +48,12 @@ def bridge_names(entries):
     """``GET /nodes/{node}/network?type=any_bridge`` entries -> the set of bridge names (Linux and OVS bridges, and
     from 8.x the SDN vnets the caller may use; pve-manager API2/Network.pm hides bridges a user may not use)."""
     return set(str(e.get("iface")) for e in entries or [] if e.get("iface"))
+
+
+def node_bridges(client, node, deadline=None):
+    """The bridge names of ``node``: ``GET /nodes/{node}/network?type=any_bridge`` through bridge_names."""
+    return bridge_names(client.get(api_path("nodes", node, "network"), params={"type": "any_bridge"},
+                                   deadline=deadline))
 
 
 def template_storages(config):

@@ -16,6 +16,7 @@ __metaclass__ = type
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import disks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
@@ -283,6 +284,8 @@ class ServerRun(object):
         plan = self.plan()
         if not plan:
             return
+        if not self.created and self.params.get("bridge") and "net0" in plan.updates:
+            self.check_bridge()
         was_changed = self.changed
         self.changed = True
         self.diff.add_plan(plan)
@@ -322,6 +325,16 @@ class ServerRun(object):
         self.config = spec.apply_plan(self.config, plan)
         # on a running guest the write may have left values pending: ensure_pending_applied reads them again
         self.pending = None
+
+    def check_bridge(self):
+        """``bridge`` for an existing server's NIC must exist on its node: Proxmox VE takes the change and fails only
+        at the next start ("bridge 'X' does not exist"). InputError naming ``bridge`` before any write."""
+        node = self.guest["node"]
+        names = placement.node_bridges(self.client, node, deadline=self.deadline)
+        if self.params["bridge"] not in names:
+            raise InputError("bridge: %r is not a bridge of %s (%s has %s), where server %r is"
+                             % (self.params["bridge"], node, node, ", ".join(sorted(names)) or "none",
+                                self.params["name"]), option="bridge")
 
     # --- pool --------------------------------------------------------------------------------------------------
     def ensure_pool(self):

@@ -18,7 +18,6 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
     BUILDING_LOCKS, list_nodes, locate, next_vmid)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
@@ -159,8 +158,7 @@ class Builder(object):
 
         def bridges_of(name):
             if name not in bridges:
-                bridges[name] = placement.bridge_names(self.client.get(
-                    api_path("nodes", name, "network"), params={"type": "any_bridge"}, deadline=run.deadline))
+                bridges[name] = placement.node_bridges(self.client, name, deadline=run.deadline)
             return bridges[name]
 
         template, node = placement.place(templates, configs, index, list_nodes(self.client, deadline=run.deadline),

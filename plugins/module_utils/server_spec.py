@@ -113,6 +113,10 @@ def _check_range(params, option, low, high=None, unit=""):
         raise InputError("%s: must be %s, got %s" % (option, bound, value), option=option)
 
 
+# a Linux interface name as PVE's pve-bridge-id format takes it: never empty, nothing a property string would split on
+_BRIDGE_RE = re.compile(r"^[A-Za-z0-9][-_.A-Za-z0-9]{0,14}$")
+
+
 def validate(params):
     """Check the module parameters; raise InputError naming the option. Returns normalised extras."""
     name = params.get("name")
@@ -137,6 +141,9 @@ def validate(params):
         extras["mac"] = qc.normalise_mac(params["mac"], option="mac")
     if params.get("ipconfig") is not None:
         extras["ipconfig"] = [qc.ipconfig_from_option(item, index) for index, item in enumerate(params["ipconfig"])]
+    if params.get("bridge") is not None and not _BRIDGE_RE.match(params["bridge"]):
+        raise InputError("bridge: %r is not a bridge name (letters, digits, '-', '_' and '.', at most 15 characters, "
+                         "like vmbr0)" % params["bridge"], option="bridge")
     if params.get("tags"):
         qc.parse_tags(params["tags"], option="tags")
     if params.get("sshkeys"):

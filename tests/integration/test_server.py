@@ -230,6 +230,12 @@ def test_bridge_missing_on_the_node_refused_before_any_write(sim, run_playbook):
                                                               "bridge": "vmbr1", "vlan": 30, "state": "started"})
     assert run.ok, run
     assert "bridge=vmbr1" in sim.guest(result["vmid"])["net0"] and result["status"] == "running"
+    # an existing server: the same check before the config write (PVE would take it and fail at the next start)
+    run, refused, unused, writes = run_one(run_playbook, sim, {"name": "br1", "bridge": "vmbr9"})
+    assert not run.ok and writes == [] and refused.get("changed") is False
+    assert refused["msg"].startswith("bridge: 'vmbr9' is not a bridge of pve1"), refused["msg"]
+    run, refused, unused, writes = run_one(run_playbook, sim, {"name": "br1", "bridge": ""})
+    assert not run.ok and writes == [] and refused["msg"].startswith("bridge: '' is not a bridge name"), refused
 
 
 def test_wait_false_returns_at_the_clone_step(sim, run_playbook):

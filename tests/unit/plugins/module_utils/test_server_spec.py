@@ -167,3 +167,15 @@ def test_candidate_vmid_spreads_after_a_collision():
     assert candidate_vmid(100, 0, 0, rng) == 100
     picks = set(candidate_vmid(100, 100, 3, rng) for _attempt in range(50))
     assert min(picks) >= 101 and max(picks) <= 107 and len(picks) > 1
+
+
+@pytest.mark.parametrize("bridge", ["", "vmbr0,tag=5", "vmbr 0", "br=1", "vmbr0;x", "averyveryverylongbridge", "\nvmbr0"])
+def test_bad_bridge_refused_naming_the_option(bridge):
+    with pytest.raises(InputError) as err:
+        spec.validate({"name": "web1", "bridge": bridge})
+    assert err.value.option == "bridge"
+
+
+def test_plain_bridge_names_pass():
+    for bridge in ("vmbr0", "vmbr1", "br-int.20", "ovs_br0"):
+        spec.validate({"name": "web1", "bridge": bridge})
