@@ -26,6 +26,11 @@ def acceptance():
     reason = skip_reason()
     if reason:
         pytest.skip(reason)
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    link = os.path.join(repo, ".tmp", "collections", "ansible_collections", "jotunheim", "proxmox")
+    if not os.path.isdir(link):
+        pytest.fail("%s is missing: run ./scripts/bootstrap.sh first (it links this checkout as the collection)"
+                    % link, pytrace=False)
     try:
         config = AcceptanceConfig()
     except ValueError as exc:
