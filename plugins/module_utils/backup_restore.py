@@ -21,12 +21,13 @@ __metaclass__ = type
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_create import pick_new_archive, run_vzdump, vzdump_request
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import SETTLE, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import RETRYABLE, InputError, ProxmoxError, TaskFailed
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size, parse_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import start_task_once
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
@@ -274,6 +275,13 @@ def restore_backup(client, params, deadline, check_mode=False):
     if existing and restore_mark(current.get("description")) == archive["volid"]:
         result.update(changed=False, overwritten=False, already_restored=True)
         return result
+    if existing:
+        running = guests.running_tasks(client, node, vmid=vmid, typefilter="qmrestore", deadline=deadline)
+        if running:
+            # a restore of this vmid is under way (its stub is written unlocked): neither a server to replace nor
+            # a leftover of a failed restore
+            raise ProxmoxError("vmid %s is being restored right now (task %s); run again once it has ended"
+                               % (vmid, running[0]), kind=RETRYABLE)
     leftover = bool(existing) and qc.is_restore_leftover(current)
     # the leftover of a failed restore holds nothing: replacing it needs no force (it is sent all the same)
     must_stop = check_overwrite(dict(params, force=True) if leftover else params, vmid, existing)

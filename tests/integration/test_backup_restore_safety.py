@@ -109,3 +109,16 @@ def test_zz_request_log_is_valid(sim):
 
 def test_zz_request_log_is_valid_default(sim):
     check_log(sim)
+
+
+def test_second_restore_while_the_first_runs_is_refused(web, run_playbook):
+    """A restore of the vmid is under way (its stub is unlocked): a second one is refused before any write, not
+    started over it as if the stub were a failed restore's leftover."""
+    volid = api_backup(web, 100)
+    web.fault(kind="task_duration", type="qmrestore", seconds=200, count=1)
+    first = outcome(run_playbook([task(B, state="restored", volid=volid, vmid=320, wait=False)]))
+    assert not first["failed"] and first["changed"] is True, first
+    mark = web.mark()
+    second = outcome(run_playbook([task(B, state="restored", volid=volid, vmid=320, force=True, wait=False)]))
+    assert second["failed"] is True and "being restored" in second["msg"], second
+    assert writes(web, mark) == []
