@@ -101,6 +101,8 @@ class ServerRun(object):
             builder.rebuild()
         elif self.guest is None:
             builder.create()
+            if builder.yield_to_twin():     # a parallel run cloned the same name first: go on with its server
+                builder.finish_clone()
         else:
             builder.finish_clone()
         if self.guest is None:      # check mode: nothing to configure against
@@ -131,9 +133,9 @@ class ServerRun(object):
             found = self._pick(self.list_guests())
         except InputError:
             found = None                # perhaps only the lagging names disagree: the current ones decide
-        guest = self._confirmed(found)
+        guest = self.confirmed(found)
         if guest is None:
-            guest = self._confirmed(self._pick(current_guests(self.client, deadline=self.deadline)))
+            guest = self.confirmed(self._pick(current_guests(self.client, deadline=self.deadline)))
         return guest
 
     def _pick(self, listed):
@@ -155,7 +157,7 @@ class ServerRun(object):
                              % (name, ", ".join(str(g["vmid"]) for g in servers), vmid), option="name")
         return same_id[0] if same_id else None
 
-    def _confirmed(self, found):
+    def confirmed(self, found):
         """``found`` as the run's guest dict, with status and lock from ``status/current``; None when there is none,
         it is gone, or its current name is not ``name`` (the listing was stale)."""
         if found is None:

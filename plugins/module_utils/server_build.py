@@ -19,7 +19,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
-    BUILDING_LOCKS, list_nodes, locate, next_vmid)
+    BUILDING_LOCKS, current_guests, list_nodes, locate, next_vmid)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, UNKNOWN)
 
@@ -200,6 +200,33 @@ class Builder(object):
             self.wait_clone_done()
             return
         raise InputError("vmid: no free vmid found after %d attempts" % MAX_VMID_ATTEMPTS, option="vmid")
+
+    def yield_to_twin(self):
+        """After its clone: True when this run lost a race it could not see coming and has given way.
+
+        Two runs that look for a name before either has sent its clone both clone (nothing in Proxmox VE tells
+        them apart earlier). Once its clone is done, a run reads the current names (``GET /nodes/{node}/qemu``):
+        when a server of the same name with a lower vmid exists, the run destroys its own copy (fresh, never
+        started) and goes on with that one, so parallel runs end on one server. Not with a fixed ``vmid``."""
+        run = self.run
+        if run.check_mode or self.params.get("vmid") is not None:
+            return False
+        ours = int(run.guest["vmid"])
+        twins = sorted((g for g in current_guests(self.client, deadline=run.deadline)
+                        if g.get("name") == self.params["name"] and not g.get("template") and g["vmid"] < ours),
+                       key=lambda g: g["vmid"])
+        if not twins:
+            return False
+        run.step = "destroy"
+        run.destroy()
+        winner = run.confirmed(twins[0])
+        if winner is None:
+            raise ProxmoxError("server %r: another run built it as vmid %s at the same time, this run removed its "
+                               "own copy (vmid %s), and vmid %s is gone now; run again"
+                               % (self.params["name"], twins[0]["vmid"], ours, twins[0]["vmid"]), kind=UNKNOWN)
+        run.guest, run.config, run.created = winner, None, False
+        run.diff.add("vmid", ours, winner["vmid"])
+        return True
 
     def pool(self):
         """The pool a new server joins: ``pool`` ("": none); without it, the pool of the server it replaces."""

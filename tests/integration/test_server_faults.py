@@ -160,6 +160,35 @@ def test_parallel_builds_all_succeed(sim):
     assert again.ok and not any(again.task("s", host=h)["changed"] for h in hosts)
 
 
+def test_parallel_runs_of_one_name_end_on_one_server(sim):
+    """Forks that build the same name together all look before any has cloned, so several clone; each run that
+    finds, after its clone, an older server of that name removes its own copy and goes on with that one."""
+    sim.reset()
+    workdir = tempfile.mkdtemp(prefix="twin-")
+    inventory = os.path.join(workdir, "hosts.yml")
+    hosts = dict(("fork%d" % i, {"ansible_connection": "local"}) for i in range(3))
+    with open(inventory, "w") as handle:
+        yaml.safe_dump({"all": {"hosts": hosts}}, handle)
+    playbook = os.path.join(workdir, "play.yml")
+    for round_ in range(2):
+        name = "twin%d" % round_
+        with open(playbook, "w") as handle:
+            yaml.safe_dump([{"hosts": "all", "gather_facts": False,
+                             "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                             "tasks": [{"name": "s", M: {"name": name, "template": "debian-12", "cores": 2,
+                                                         "state": "started"}}]}], handle)
+        # each clone request is held 1.5 s before Proxmox sees it: every fork looks while none has cloned yet
+        sim.fault(kind="latency", method="POST", path="/clone$", seconds=1.5, count=3)
+        mark = sim.mark()
+        run = _run_playbook(sim, playbook, inventory=inventory, forks=3)
+        assert run.ok, run
+        results = [run.task("s", host=h) for h in hosts]
+        assert len(sim.requests(mark, method="POST", path="/clone")) >= 2          # the race did happen
+        found = guests_named(sim, name)
+        assert len(found) == 1 and found[0]["status"] == "running", found
+        assert set(r["vmid"] for r in results) == {found[0]["vmid"]}
+
+
 @pytest.mark.parametrize("options,option", [
     ({"name": "bad1", "template": "centos-5"}, "template"),
     ({"name": "bad1"}, "template"),
