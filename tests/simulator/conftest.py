@@ -21,44 +21,42 @@ def sim_logs(tmp_path_factory):
     return _log_dir(tmp_path_factory)
 
 
-def _start(release, sim_logs):
+def _running(release, sim_logs):
+    """A started simulator of `release` for the fixture's scope, stopped after it."""
     sim = Sim(release, sim_logs)
-    return sim
+    yield sim
+    sim.stop()
 
 
 @pytest.fixture(scope="module", params=["7.4", "9.1"])
 def any_sim(request, sim_logs):
-    sim = _start(request.param, sim_logs)
-    yield sim
-    sim.stop()
+    yield from _running(request.param, sim_logs)
+
+
+@pytest.fixture(scope="module", params=["8.0", "8.4"])
+def sim8x(request, sim_logs):
+    """A PVE 8.0 and a PVE 8.4 simulator (reset before each test), for behaviour that changed within 8.x."""
+    yield from _running(request.param, sim_logs)
 
 
 @pytest.fixture(scope="module")
 def sim91(sim_logs):
-    sim = _start("9.1", sim_logs)
-    yield sim
-    sim.stop()
+    yield from _running("9.1", sim_logs)
 
 
 @pytest.fixture(scope="module")
 def sim74(sim_logs):
-    sim = _start("7.4", sim_logs)
-    yield sim
-    sim.stop()
+    yield from _running("7.4", sim_logs)
 
 
 @pytest.fixture(scope="module")
 def sim80(sim_logs):
-    sim = _start("8.0", sim_logs)
-    yield sim
-    sim.stop()
+    yield from _running("8.0", sim_logs)
 
 
 @pytest.fixture(scope="module")
 def sim84(sim_logs):
-    sim = _start("8.4", sim_logs)
-    yield sim
-    sim.stop()
+    yield from _running("8.4", sim_logs)
 
 
 @pytest.fixture
@@ -77,14 +75,6 @@ def sim7(sim74):
 def fresh(any_sim):
     any_sim.reset()
     return any_sim
-
-
-@pytest.fixture(scope="module", params=["8.0", "8.4"])
-def sim8x(request, sim_logs):
-    """A PVE 8.0 and a PVE 8.4 simulator (reset before each test), for behaviour that changed within 8.x."""
-    sim = _start(request.param, sim_logs)
-    yield sim
-    sim.stop()
 
 
 @pytest.fixture
