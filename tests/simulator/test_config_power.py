@@ -187,10 +187,10 @@ def test_parallel_starts_one_runs_the_others_fail_in_their_task(any_sim):
     guest once it has the lock, so all but the first end "VM N already running" (qemu-server QemuServer.pm)."""
     any_sim.reset()
     vmid = _clone(any_sim)
-    upids = [any_sim.write("POST", "/nodes/pve1/qemu/%d/status/start" % vmid) for _ in range(3)]
+    upids = [any_sim.write("POST", "/nodes/pve1/qemu/%d/status/start" % vmid) for unused_start in range(3)]
     statuses = [any_sim.wait(upid)["exitstatus"] for upid in upids]
     assert statuses == ["OK", "VM %d already running" % vmid, "VM %d already running" % vmid]
-    upids = [any_sim.write("POST", "/nodes/pve1/qemu/%d/status/stop" % vmid) for _ in range(2)]
+    upids = [any_sim.write("POST", "/nodes/pve1/qemu/%d/status/stop" % vmid) for unused_stop in range(2)]
     assert [any_sim.wait(upid)["exitstatus"] for upid in upids] == ["OK", "OK"]     # nothing left for the second
     assert any_sim.get("/nodes/pve1/qemu/%d/status/current" % vmid)["status"] == "stopped"
 
