@@ -32,7 +32,11 @@ def test_demo_runs_the_whole_story_and_cleans_up(sim, run_playbook):
     writes = sim.writes(mark)
     # parallel builds may race for the same free vmid: the refused clone (vmid taken) is retried on another one
     clones = [w for w in writes if w["path"].endswith("/clone") and w["status"] == 200]
-    assert sorted(w["params"]["name"] for w in clones) == sorted(DEMO + ["demo-db1"]), "3 builds + 1 rebuild"
+    # a clone task may also fail on a vmid another build took meanwhile (or on the template's 1 s lock wait):
+    # the build starts it again, so count the clones that succeeded
+    assert sorted(set(w["params"]["name"] for w in clones)) == sorted(DEMO), clones
+    done = [t for t in sim.state()["tasks"] if t["type"] == "qmclone" and t["exitstatus"] == "OK"]
+    assert len(done) == 4, "3 builds + 1 rebuild: %s" % done
     assert len([w for w in writes if w["path"].endswith("/resize")]) >= 1
     # the demo's backup, the safety backup before the restore over demo-web2, the rebuild's backup
     assert len([w for w in writes if w["path"].endswith("/vzdump")]) == 3
