@@ -136,19 +136,26 @@ def test_config_lock_held_is_waited_out(sim, run_playbook):
     assert result["changed"] is True and int(sim.guest(built["vmid"])["cores"]) == 4
 
 
-def test_parallel_builds_all_succeed(sim):
-    sim.reset()
-    workdir = tempfile.mkdtemp(prefix="par-")
+def fork_play(prefix, count, options):
+    """(inventory path, playbook path, host names): `count` local hosts running one jotun_server task (name "s")
+    with `options` at once, as forks of one ansible-playbook."""
+    workdir = tempfile.mkdtemp(prefix=prefix + "-")
     inventory = os.path.join(workdir, "hosts.yml")
-    hosts = dict(("par%02d" % i, {"ansible_connection": "local"}) for i in range(10))
+    hosts = ["%s%02d" % (prefix, i) for i in range(count)]
     with open(inventory, "w") as handle:
-        yaml.safe_dump({"all": {"hosts": hosts}}, handle)
+        yaml.safe_dump({"all": {"hosts": dict((h, {"ansible_connection": "local"}) for h in hosts)}}, handle)
     playbook = os.path.join(workdir, "play.yml")
     with open(playbook, "w") as handle:
         yaml.safe_dump([{"hosts": "all", "gather_facts": False,
                          "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-                         "tasks": [{"name": "s", M: {"name": "{{ inventory_hostname }}", "template": "debian-12",
-                                                     "cores": 2, "state": "started"}}]}], handle)
+                         "tasks": [{"name": "s", M: options}]}], handle)
+    return inventory, playbook, hosts
+
+
+def test_parallel_builds_all_succeed(sim):
+    sim.reset()
+    inventory, playbook, hosts = fork_play("par", 10, {"name": "{{ inventory_hostname }}", "template": "debian-12",
+                                                       "cores": 2, "state": "started"})
     run = _run_playbook(sim, playbook, inventory=inventory, forks=10)
     assert run.ok, run
     results = [run.task("s", host=h) for h in hosts]
@@ -164,19 +171,10 @@ def test_parallel_runs_of_one_name_end_on_one_server(sim):
     """Forks that build the same name together all look before any has cloned, so several clone; each run that
     finds, after its clone, an older server of that name removes its own copy and goes on with that one."""
     sim.reset()
-    workdir = tempfile.mkdtemp(prefix="twin-")
-    inventory = os.path.join(workdir, "hosts.yml")
-    hosts = dict(("fork%d" % i, {"ansible_connection": "local"}) for i in range(3))
-    with open(inventory, "w") as handle:
-        yaml.safe_dump({"all": {"hosts": hosts}}, handle)
-    playbook = os.path.join(workdir, "play.yml")
     for round_ in range(2):
         name = "twin%d" % round_
-        with open(playbook, "w") as handle:
-            yaml.safe_dump([{"hosts": "all", "gather_facts": False,
-                             "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
-                             "tasks": [{"name": "s", M: {"name": name, "template": "debian-12", "cores": 2,
-                                                         "state": "started"}}]}], handle)
+        inventory, playbook, hosts = fork_play("fork", 3, {"name": name, "template": "debian-12", "cores": 2,
+                                                            "state": "started"})
         # each clone request is held 1.5 s before Proxmox sees it: every fork looks while none has cloned yet
         sim.fault(kind="latency", method="POST", path="/clone$", seconds=1.5, count=3)
         mark = sim.mark()
