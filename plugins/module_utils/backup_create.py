@@ -15,6 +15,7 @@ import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_retention as retention
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import SETTLE, pause, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
@@ -254,7 +255,7 @@ def ensure_backup(client, guest, params, deadline, check_mode=False):
     if policy and not params.get("wait", True):
         raise InputError("keep_last: rotation runs only after the backup succeeded, so it needs wait: true",
                          option="keep_last")
-    config = client.get(api_path("nodes", node, "qemu", vmid, "config"), deadline=deadline) or {}
+    config = guests.read_config(client, node, vmid, deadline=deadline)
     if qc.is_restore_leftover(config):
         raise InputError("vmid: %s holds only what a failed restore left (an empty config or the stub 'memory: 128'), "
                          "not a server: no backup of it is made, so no rotation can prune the real archives; restore "

@@ -143,10 +143,6 @@ def restore_mark(description):
     return qc.split_restore_mark(description)[1]
 
 
-def guest_config(client, node, vmid, deadline=None):
-    return client.get(api_path("nodes", node, "qemu", vmid, "config"), deadline=deadline) or {}
-
-
 def restore_target(client, params, archive):
     """(vmid, existing guest dict or None) for the restore: vmid, else name of an existing guest, else the archive's own id."""
     if params.get("vmid") is not None:
@@ -238,7 +234,7 @@ def safety_backup(client, node, vmid, archive, params, deadline):
 def _explain_failed_restore(client, node, vmid, err, safety, deadline):
     """A failed forced restore: say what is left of VM vmid and which archive brings it back."""
     try:
-        left = guest_config(client, node, vmid, deadline=None)
+        left = guests.read_config(client, node, vmid, deadline=None)
         disks = _drives(left)
     except ProxmoxError:
         disks = None
@@ -268,7 +264,7 @@ def restore_backup(client, params, deadline, check_mode=False):
     archive = check_archive(client, params["volid"], deadline=deadline)
     vmid, existing = restore_target(client, params, archive)
     node = restore_node(params, archive, existing)
-    current = guest_config(client, node, vmid, deadline=deadline) if existing else None
+    current = guests.read_config(client, node, vmid, deadline=deadline) if existing else None
     result = {"changed": True, "vmid": vmid, "node": node, "volid": archive["volid"], "archive": archive,
               "overwritten": existing is not None, "stopped": False, "safety_backup": None,
               "already_restored": False, "replaced_leftover": False, "tasks": []}
@@ -315,7 +311,7 @@ def restore_backup(client, params, deadline, check_mode=False):
             raise _explain_failed_restore(client, node, vmid, err, safety, deadline)
         raise
     result["tasks"] = tasks
-    restored = guest_config(client, node, vmid, deadline=deadline)
+    restored = guests.read_config(client, node, vmid, deadline=deadline)
     client.put(api_path("nodes", node, "qemu", vmid, "config"),
                data={"description": qc.with_restore_mark(restored.get("description"), archive["volid"])},
                deadline=deadline)

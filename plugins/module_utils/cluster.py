@@ -12,7 +12,7 @@ import re
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.guests import (
-    is_missing, read_config_or_none, read_status, wait_for)
+    read_config_or_none, read_status_or_none, wait_for)
 
 # Locks of a guest still being made: its config may be clone_vm's temporary file (only `lock: clone`).
 BUILDING_LOCKS = ("clone", "create")
@@ -103,16 +103,6 @@ def wait_named(client, deadline=None):
                            "become before wait_timeout passed: run again once the clone has written its config"
                            % ", ".join(str(g["vmid"]) for g in pending), kind=UNKNOWN)
     return found
-
-
-def read_status_or_none(client, node, vmid, deadline=None):
-    """``GET .../status/current`` of a qemu guest, or None when it does not exist (any more)."""
-    try:
-        return read_status(client, node, vmid, deadline=deadline)
-    except ProxmoxError as err:
-        if is_missing(err):
-            return None
-        raise
 
 
 def locate(client, vmid, deadline=None):

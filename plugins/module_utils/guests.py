@@ -18,7 +18,7 @@ import re
 import time
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import ProxmoxError, FINAL
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import is_running
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import exit_status_of, is_running
 
 POWER_ACTIONS = ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume")
 _EXISTS_RE = re.compile(r"already exists", re.IGNORECASE)
@@ -58,13 +58,18 @@ def read_config(client, node, vmid, deadline=None):
     return client.get(qemu_path(node, vmid, "config"), deadline=deadline) or {}
 
 
-def read_config_or_none(client, node, vmid, deadline=None):
+def _none_when_missing(read, client, node, vmid, deadline):
+    """``read(...)``, or None when the guest does not exist (any more)."""
     try:
-        return read_config(client, node, vmid, deadline=deadline)
+        return read(client, node, vmid, deadline=deadline)
     except ProxmoxError as err:
         if is_missing(err):
             return None
         raise
+
+
+def read_config_or_none(client, node, vmid, deadline=None):
+    return _none_when_missing(read_config, client, node, vmid, deadline)
 
 
 def read_pending(client, node, vmid, deadline=None):
@@ -101,6 +106,11 @@ def with_pending(config, pending):
 def read_status(client, node, vmid, deadline=None):
     """``status/current``: status (running|stopped), qmpstatus, lock, ..."""
     return client.get(qemu_path(node, vmid, "status", "current"), deadline=deadline) or {}
+
+
+def read_status_or_none(client, node, vmid, deadline=None):
+    """``GET .../status/current`` of a qemu guest, or None when it does not exist (any more)."""
+    return _none_when_missing(read_status, client, node, vmid, deadline)
 
 
 def running_tasks(client, node, vmid=None, typefilter=None, deadline=None):
@@ -200,13 +210,10 @@ _ALREADY_RUNNING_RE = re.compile(r"^VM \d+ already running$")
 
 
 def is_already_running(err):
-    """True when a start task ended "VM N already running" (qemu-server vm_start, checked by the worker once it has
-    the config lock): another start got there first; the guest runs."""
-    if not isinstance(err, ProxmoxError):
-        return False
-    statuses = [str(t.get("exitstatus") or "") for t in (getattr(err, "tasks", None) or [])]
-    return any(_ALREADY_RUNNING_RE.match(text.strip()) for text in statuses) or bool(
-        _ALREADY_RUNNING_RE.search((err.message or "").split(": ", 1)[-1].strip()))
+    """True when a start task (TaskFailed ``err``) ended "VM N already running" (qemu-server vm_start, checked by the
+    worker once it has the config lock): another start got there first; the guest runs."""
+    return any(_ALREADY_RUNNING_RE.match(str(exit_status_of(task) or "").strip())
+               for task in getattr(err, "tasks", None) or [])
 
 
 def wait_for(check, deadline, first=0.2, cap=2.0):

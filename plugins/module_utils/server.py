@@ -23,8 +23,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_sp
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
-    current_guests, read_status_or_none, wait_named)
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import current_guests, wait_named
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
@@ -163,7 +162,7 @@ class ServerRun(object):
         if found is None:
             return None
         name = self.params["name"]
-        current = read_status_or_none(self.client, found["node"], found["vmid"], deadline=self.deadline)
+        current = guests.read_status_or_none(self.client, found["node"], found["vmid"], deadline=self.deadline)
         if current is None or current.get("name") not in (None, name):
             return None             # destroyed since the listing, or the vmid now holds another guest
         self.status_current = True

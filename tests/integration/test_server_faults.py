@@ -173,8 +173,8 @@ def test_parallel_runs_of_one_name_end_on_one_server(sim):
     sim.reset()
     for round_ in range(2):
         name = "twin%d" % round_
-        inventory, playbook, hosts = fork_play("fork", 3, {"name": name, "template": "debian-12", "cores": 2,
-                                                            "state": "started"})
+        options = {"name": name, "template": "debian-12", "cores": 2, "state": "started"}
+        inventory, playbook, hosts = fork_play("fork", 3, options)
         # each clone request is held 1.5 s before Proxmox sees it: every fork looks while none has cloned yet
         sim.fault(kind="latency", method="POST", path="/clone$", seconds=1.5, count=3)
         mark = sim.mark()
