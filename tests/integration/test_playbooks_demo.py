@@ -44,5 +44,10 @@ def test_demo_runs_the_whole_story_and_cleans_up(sim, run_playbook):
     state = sim.state()
     assert [g["vmid"] for g in state["guests"] if not g["template"]] == []
     assert state["archives"] == []
-    assert not [t for t in state["tasks"] if t.get("exitstatus") not in ("OK", None) and
-                not str(t.get("exitstatus")).startswith("WARNINGS")]
+    failed = [t for t in state["tasks"] if t.get("exitstatus") not in ("OK", None) and
+              not str(t.get("exitstatus")).startswith("WARNINGS")]
+    # the only failures allowed are the parallel builds' clone races, which the builds started again (counted above)
+    raced = [t for t in failed if t["type"] == "qmclone" and
+             ("config file already exists" in t["exitstatus"] or "got timeout" in t["exitstatus"])]
+    assert failed == raced, failed
+    assert len(clones) == len(done) + len(raced), (raced, clones)
