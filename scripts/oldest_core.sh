@@ -11,4 +11,4 @@ ensure_venv "$venv" "$("$root/.venv/bin/python" -c 'import sys; print(sys._base_
 "$venv/bin/python" -c 'import ansible.release as r; assert r.__version__.startswith("2.17."), r.__version__'
 export PATH="$venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$root/.tmp/collections"
-exec "$venv/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile tests/unit tests/integration -m "not slow"
+exec "$venv/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile tests/unit tests/integration -m "matrix and not slow"

@@ -20,6 +20,6 @@ venv="$root/.venv/py313"
 ensure_venv "$venv" "$py" requirements/py313.txt
 export PATH="$venv/bin:$PATH"
 rc=0
-"$venv/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile tests/unit tests/simulator tests/integration -m "not slow" || rc=1
+"$venv/bin/python" -m pytest -p no:cacheprovider -q -n 2 --dist loadfile tests/unit tests/simulator tests/integration -m "matrix and not slow" || rc=1
 ./scripts/sanity.sh "$venv" 3.13 || rc=1
 exit $rc
