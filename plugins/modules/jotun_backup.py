@@ -345,7 +345,7 @@ tasks:
       exitstatus: OK
 """
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backups import run_backup
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.run import run_backup
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
 
 

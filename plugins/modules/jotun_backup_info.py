@@ -131,7 +131,7 @@ offline_nodes:
   sample: []
 """
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backups import run_backup_info
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.run import run_backup_info
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
 
 

@@ -327,8 +327,8 @@ diff:
 """
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import run_module
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_spec import argument_spec
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.run import run_module
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.spec import argument_spec
 
 
 def main():

@@ -218,7 +218,7 @@ servers:
 """
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_facts import gather_servers
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import gather_servers
 
 
 def run(module):

@@ -15,10 +15,10 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), *([".."] * 4 + [".tmp", "collections"])))
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_tasks  # noqa: E402
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backups  # noqa: E402
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_create import ensure_backup  # noqa: E402
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_restore import restore_backup  # noqa: E402
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import tasks as backup_tasks  # noqa: E402
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import run as backups  # noqa: E402
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import ensure_backup  # noqa: E402
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.restore import restore_backup  # noqa: E402
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (  # noqa: E402
     InputError, ProxmoxError, TaskFailed)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline  # noqa: E402

@@ -13,9 +13,9 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), *([".."] * 4 + [".tmp", "collections"])))
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as a  # noqa: E402
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_create as c  # noqa: E402
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_restore as rs  # noqa: E402
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import archives as a  # noqa: E402
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import create as c  # noqa: E402
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import restore as rs  # noqa: E402
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError  # noqa: E402
 
 VOLID = "local:backup/vzdump-qemu-101-2026_11_26-05_33_08.vma.zst"

@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), *([".."] * 4 + [".tmp", "collections"])))
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_retention as r  # noqa: E402
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import retention as r  # noqa: E402
 
 HOUR = 3600
 DAY = 24 * HOUR

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import choose_node
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import choose_node
 
 INDEX = placement.storage_index([
     {"storage": "local", "type": "dir", "content": "iso,backup"},

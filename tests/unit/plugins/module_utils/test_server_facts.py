@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_facts as sf
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import facts as sf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
 
 GIB = 1024 ** 3

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import server as server_mod
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import run as server_mod
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
 

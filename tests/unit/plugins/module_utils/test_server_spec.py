@@ -9,9 +9,9 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import (
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import (
     candidate_vmid, choose_node, kept_settings, resolve_template)
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+x/y= ops@example"

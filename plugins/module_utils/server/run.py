@@ -19,10 +19,10 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import server_spec as spec
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server_build import Builder, resolve_template
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import Builder, resolve_template
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import current_guests, wait_named
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task

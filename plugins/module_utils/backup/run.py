@@ -5,17 +5,17 @@
 """The jotun_backup and jotun_backup_info entry points: check the options, pick the flow for the state, and the two
 small flows that live here (change an archive's notes/protection; delete an archive).
 
-The other flows: backup_create (vzdump + rotation), backup_restore, backup_archives (listing), backup_retention.
+The other flows: create (vzdump + rotation), restore, archives (listing), retention, in this package.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_create import ensure_backup
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_restore import restore_backup
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_retention import KEEP_OPTIONS
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import wait_tasks
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import archives
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import ensure_backup
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.restore import restore_backup
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.retention import KEEP_OPTIONS
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.tasks import wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError

@@ -13,11 +13,11 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_archives as archives
-from ansible_collections.jotunheim.proxmox.plugins.module_utils import backup_retention as retention
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import archives
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import retention
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup_tasks import SETTLE, pause, wait_tasks
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.tasks import SETTLE, pause, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed, TaskTimeout
