@@ -11,8 +11,9 @@ import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.qemu_config import parse_bool
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.guests import (
-    read_config_or_none, read_status_or_none, wait_for)
+    read_config_or_none, read_status_or_none, wait_for, wait_unlocked)
 
 # Locks of a guest still being made: its config may be clone_vm's temporary file (only `lock: clone`).
 BUILDING_LOCKS = ("clone", "create")
@@ -116,25 +117,25 @@ def locate(client, vmid, deadline=None):
 
 
 def find_guest(client, vmid=None, name=None, deadline=None, current=False):
-    """The guest with *vmid* (or the one named *name*), or None; InputError when a name matches several guests.
+    """The guest with *vmid* (or the one named *name*, see find_named), or None.
 
-    Names of guests made in the last seconds come from their config (resolve_names). With ``current`` the
-    ``status`` and ``lock`` come from ``GET .../status/current`` (one more request): /cluster/resources shows the
-    status of pvestatd's last broadcast, up to ~10 s old, so decisions about power state need ``current``."""
+    With only ``vmid``: the guest of that vmid; names of guests made in the last seconds come from their config
+    (resolve_names), and with ``current`` its ``status`` and ``lock`` from ``GET .../status/current`` (one more
+    request): /cluster/resources shows the status of pvestatd's last broadcast, up to ~10 s old. With ``name``
+    (and optionally ``vmid``, which must then be that guest's) the lookup is find_named's: the name is confirmed
+    by ``status/current`` (status and lock always current). InputError as find_named."""
     if vmid is None and not name:
         raise InputError("vmid or name: give one to find a guest", option="vmid")
+    wanted = None
     if vmid is not None:
         try:
             wanted = int(vmid)
         except (TypeError, ValueError):
             raise InputError("vmid: not a number: %r" % (vmid,), option="vmid")
-        found = [g for g in list_guests(client, deadline=deadline, resolve=False) if g["vmid"] == wanted]
-        resolve_names(client, found, deadline=deadline)
-    else:
-        found = [g for g in list_guests(client, deadline=deadline) if g["name"] == name]
-        if len(found) > 1:
-            raise InputError("name: %d guests are named %r (%s); give vmid to pick one" % (
-                len(found), name, ", ".join("%d on %s" % (g["vmid"], g["node"]) for g in found)), option="name")
+    if name:
+        return find_named(client, name, vmid=wanted, deadline=deadline, templates=True)
+    found = [g for g in list_guests(client, deadline=deadline, resolve=False) if g["vmid"] == wanted]
+    resolve_names(client, found, deadline=deadline)
     guest = found[0] if found and not found[0].get("vanished") else None
     if guest is not None and current and guest.get("type") in (None, "qemu"):
         status = read_status_or_none(client, guest["node"], guest["vmid"], deadline=deadline)
@@ -143,6 +144,105 @@ def find_guest(client, vmid=None, name=None, deadline=None, current=False):
         guest["status"] = status.get("status") or guest["status"]
         guest["lock"] = status.get("lock") or None
     return guest
+
+
+def pick(listed, name, vmid=None, templates=False):
+    """The entry of ``listed`` (dicts with vmid, node, name, template) named ``name`` - with ``vmid``, the guest of
+    that vmid, whose name must be ``name`` - or None. Templates count only with ``templates``.
+
+    Raises InputError: without ``vmid`` when several guests have the name (naming their vmids and how to pick
+    one: ``vmid``); with ``vmid`` when that guest has another name, or the name belongs to other vmids only."""
+    named = [g for g in listed if g.get("name") == name and (templates or not parse_bool(g.get("template") or 0))]
+    if vmid is None:
+        if len(named) > 1:
+            raise InputError("name: %d guests are named %r (vmids %s); give vmid to pick the one to act on"
+                             % (len(named), name, ", ".join("%s on %s" % (g["vmid"], g.get("node"))
+                                                            for g in named)), option="name")
+        return named[0] if named else None
+    same_id = [g for g in listed if int(g["vmid"]) == int(vmid)]
+    if same_id and same_id[0].get("name") != name:
+        raise InputError("vmid: guest %s is named %r, not %r" % (vmid, same_id[0].get("name"), name), option="vmid")
+    if not same_id and named:
+        raise InputError("name: %r is already used by vmid %s, not %s"
+                         % (name, ", ".join(str(g["vmid"]) for g in named), vmid), option="name")
+    return same_id[0] if same_id else None
+
+
+def confirm(client, found, name, deadline=None):
+    """``found`` (a listing entry) when ``GET .../status/current`` confirms it: the guest still exists, is not being
+    destroyed (``lock: destroyed``, qemu-server destroy_vm's last config) and its current name is ``name`` (or not
+    known yet). Returns a copy with ``status`` and ``lock`` from that answer, or None. Containers pass as listed."""
+    if found is None:
+        return None
+    if found.get("type") not in (None, "qemu"):
+        return dict(found)
+    current = read_status_or_none(client, found["node"], found["vmid"], deadline=deadline)
+    if current is None or current.get("name") not in (None, name) or current.get("lock") == "destroyed":
+        return None             # destroyed since the listing, or the vmid now holds another guest
+    guest = dict(found)
+    guest["status"] = current.get("status") or found.get("status")
+    guest["lock"] = current.get("lock") or None
+    return guest
+
+
+def find_named(client, name, vmid=None, listed=None, deadline=None, templates=False):
+    """The guest named ``name`` (with ``vmid``: that guest, whose name must be ``name``), confirmed; None when there
+    is none. The one lookup by name of every module (jotun_server, jotun_backup, jotun_disk_resize, ...).
+
+    /cluster/resources takes names from pvestatd's broadcast (~10 s): a vmid destroyed and reused since, or a guest
+    renamed, still shows its old name there. So the entry picked from ``listed`` (default: list_guests) is confirmed
+    by ``status/current`` (confirm), and where it is not found or not confirmed the nodes' current lists decide
+    (current_guests: ``GET /nodes`` and ``GET /nodes/{node}/qemu`` per node). Returns the listing dict with current
+    ``status`` and ``lock``. InputError as pick (ambiguous name without vmid, vmid and name disagreeing)."""
+    if listed is None:
+        listed = list_guests(client, deadline=deadline)
+    try:
+        found = pick(listed, name, vmid, templates)
+    except InputError:
+        found = None                # perhaps only the lagging names disagree: the current ones decide
+    guest = confirm(client, found, name, deadline=deadline)
+    if guest is None:
+        guest = confirm(client, pick(current_guests(client, deadline=deadline), name, vmid, templates), name,
+                        deadline=deadline)
+    return guest
+
+
+# A jotun_server rebuild keeps its server's name reserved from before it destroys the old guest until the new
+# clone's config carries the name: a config-only guest named RESERVATION_FORMAT % (vmid, name).
+RESERVATION_FORMAT = "jotun-rebuild-%d.%s"
+_RESERVATION_RE = re.compile(r"^jotun-rebuild-(\d+)\.(.+)$")
+
+
+def reservation_name(name, vmid):
+    """The name of the guest that reserves ``name`` while vmid ``vmid`` is rebuilt under it."""
+    return RESERVATION_FORMAT % (int(vmid), name)
+
+
+def reservations(listed, name):
+    """The entries of ``listed`` that reserve ``name``, each with ``reserved_vmid`` (the vmid being rebuilt)."""
+    out = []
+    for guest in listed or []:
+        match = _RESERVATION_RE.match(guest.get("name") or "")
+        if match and match.group(2) == name:
+            out.append(dict(guest, reserved_vmid=int(match.group(1))))
+    return out
+
+
+def wait_unlocked_following(client, guest, deadline, locks=None):
+    """guests.wait_unlocked on ``guest`` ({vmid, node, ...}), following it when it moves: a clone to another node
+    keeps its config on the source node until it ends, then it is renamed into the target node's directory
+    (qemu-server clone_vm), so a config that vanished is looked for in the current vmlist (locate) and waited for
+    there. Updates ``guest["node"]``. Returns the config, ``{}`` when the guest is gone, None at the deadline."""
+    config = None
+    for _move in range(4):
+        config = wait_unlocked(client, guest["node"], guest["vmid"], deadline, locks=locks)
+        if config != {}:
+            return config
+        node = locate(client, guest["vmid"], deadline=deadline)
+        if not node or node == guest["node"]:
+            return config
+        guest["node"] = node
+    return config
 
 
 def current_guests(client, deadline=None):

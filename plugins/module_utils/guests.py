@@ -172,6 +172,23 @@ def clone(client, node, source_vmid, newid, name, target=None, full=True, storag
         raise
 
 
+def create(client, node, vmid, data, deadline=None):
+    """``POST /nodes/{node}/qemu``: a new guest with the config ``data`` (no archive); returns the qmcreate UPID.
+
+    qemu-server create_vm checks the vmid is unused cluster-wide before forking ("unable to create VM N - VM N
+    already exists on node 'X'") and writes the config inside the worker. Raises VmidTaken when ``vmid`` exists
+    (nothing started: pick another id)."""
+    payload = dict(data)
+    payload["vmid"] = int(vmid)
+    try:
+        return client.post("/nodes/%s/qemu" % node, data=payload, deadline=deadline)
+    except ProxmoxError as err:
+        if err.kind == FINAL and _EXISTS_RE.search(err.message or ""):
+            raise VmidTaken(err.message, status=err.status, errors=err.errors, kind=FINAL, method=err.method,
+                            path=err.path)
+        raise
+
+
 def power(client, node, vmid, action, deadline=None, **params):
     """POST ``status/<action>``; returns the task's UPID (qmstart, qmshutdown, ...).
 

@@ -19,7 +19,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
-    BUILDING_LOCKS, current_guests, list_nodes, locate, next_vmid)
+    BUILDING_LOCKS, current_guests, list_nodes, next_vmid, reservation_name, wait_unlocked_following)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, UNKNOWN)
 
@@ -126,6 +126,10 @@ def kept_settings(config):
         if key in KEEP_KEYS or (prefix in KEEP_PREFIXES and prefix != key):
             keep[key] = value
     return keep
+
+
+class StepStarted(Exception):
+    """wait: false and a task was started (or found running): the run ends at this step."""
 
 
 class Builder(object):
@@ -273,17 +277,8 @@ class Builder(object):
     def wait_clone_done(self):
         """After the clone task: the lock must clear; a vanished guest means the clone failed and was cleaned up."""
         run = self.run
-        # a clone to another node keeps its config on the source node and moves it to the target at the end:
-        # when the config is not where we look, ask the (current) vmlist where the guest is now
-        for _move in range(3):
-            config = guests.wait_unlocked(self.client, run.guest["node"], run.guest["vmid"], run.deadline,
-                                          locks=BUILDING_LOCKS)
-            if config != {}:
-                break
-            node = locate(self.client, run.guest["vmid"], deadline=run.deadline)
-            if not node or node == run.guest["node"]:
-                break
-            run.guest["node"] = node
+        # a clone to another node keeps its config on the source node and moves it to the target at the end
+        config = wait_unlocked_following(self.client, run.guest, run.deadline, locks=BUILDING_LOCKS)
         if config is None:
             raise ProxmoxError("server %r (vmid %s) still has lock %r after the clone; wait_timeout passed"
                                % (self.params["name"], run.guest["vmid"], "clone"), kind=UNKNOWN)
@@ -339,6 +334,69 @@ class Builder(object):
             return
         if guest.get("status") == "running":
             run.power("stop", "stopped")
-        run.destroy(skiplock=skiplock)
-        run.config = None
-        self.create(vmid=guest["vmid"], placed=placed)
+        reserved = self.reserve(guest)
+        try:
+            run.destroy(skiplock=skiplock)
+            run.config = None
+            try:
+                self.create(vmid=guest["vmid"], placed=placed)
+            except StepStarted:         # wait: false - the name stays reserved until the clone's config carries it
+                self.wait_name_written([placed[0]["node"], guest["node"]])
+                raise
+        except Exception:
+            self.release(reserved, quiet=True)
+            raise
+        self.release(reserved)
+
+    def reserve(self, guest):
+        """Keep the server's name reserved while it is rebuilt: a config-only guest named
+        cluster.reservation_name(name, vmid) on the server's node (``POST /nodes/{node}/qemu``, its qmcreate task
+        waited for), made before the old guest is destroyed. Between the destroy and the new clone's first config
+        write no guest carries the name; a run that finds the reservation waits for it to go instead of building a
+        second server (ServerRun.find). Returns {vmid, node} of the reservation."""
+        run = self.run
+        name = self.params["name"]
+        data = {"name": reservation_name(name, guest["vmid"]),
+                "description": "jotun: keeps the name %s reserved while vmid %s is rebuilt (jotun_server "
+                               "state=rebuilt); it removes this guest when done - delete it only if no rebuild "
+                               "runs any more" % (name, guest["vmid"])}
+        last = 0
+        for attempt in range(MAX_VMID_ATTEMPTS):
+            newid = candidate_vmid(next_vmid(self.client, deadline=run.deadline), last, attempt)
+            try:
+                upid = guests.create(self.client, guest["node"], newid, data, deadline=run.deadline)
+            except guests.VmidTaken:
+                last = newid
+                continue
+            run.waiter.wait([upid], run.deadline)
+            return {"vmid": newid, "node": guest["node"]}
+        raise InputError("vmid: no free vmid found for the rebuild's name reservation after %d attempts"
+                         % MAX_VMID_ATTEMPTS, option="vmid")
+
+    def release(self, reserved, quiet=False):
+        """Delete the name reservation (and wait for its qmdestroy task); gone already is fine. ``quiet``: while
+        another error is being raised, a failure here is not raised over it."""
+        run = self.run
+        try:
+            upid = guests.destroy(self.client, reserved["node"], reserved["vmid"], purge=True, deadline=run.deadline)
+            run.waiter.wait([upid], run.deadline)
+        except ProxmoxError as err:
+            if not (quiet or guests.is_missing(err)):
+                raise
+
+    def wait_name_written(self, nodes):
+        """Wait (under the deadline) until the clone's config carries the server's name: it is the temporary file
+        holding only ``lock: clone`` until its first drive is copied, on the template's node until the clone ends
+        (qemu-server clone_vm); from then on every run finds the server by it. Returns quietly when the guest is
+        gone (the clone failed) or the deadline passes."""
+        run = self.run
+        vmid = run.guest["vmid"]
+        nodes = [n for i, n in enumerate(nodes) if n and n not in nodes[:i]]
+
+        def check():
+            for node in nodes:
+                config = guests.read_config_or_none(self.client, node, vmid, deadline=run.deadline)
+                if config is not None:
+                    return config if config.get("name") else None
+            return {}
+        guests.wait_for(check, run.deadline)

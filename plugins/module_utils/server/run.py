@@ -22,17 +22,14 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_conf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import Builder, resolve_template
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import current_guests, wait_named
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import Builder, StepStarted, resolve_template
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import cluster
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import wait_named
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
 
 ROOT_USER = "root@pam"       # the only user Proxmox VE lets use skiplock
-
-
-class StepStarted(Exception):
-    """wait: false and a task was started (or found running): the run ends at this step."""
 
 
 class Differences(object):
@@ -124,50 +121,44 @@ class ServerRun(object):
         """The guest named ``name`` anywhere in the cluster (never needs ``node``); None when there is none.
 
         With ``vmid`` the guest with that vmid (its name must be ``name``), even when other guests share the name.
-        /cluster/resources takes names from pvestatd's broadcast (~10 s): a vmid destroyed and reused since, or a
-        guest renamed, still shows its old name there. So a name found there is confirmed by ``status/current``
-        (read anyway: status and lock must be current too), and where it is not found, or not confirmed, the
-        per-node lists decide (``GET /nodes/{node}/qemu``: names read from the configs, qemu-server vmstatus)."""
-        try:
-            found = self._pick(self.list_guests())
-        except InputError:
-            found = None                # perhaps only the lagging names disagree: the current ones decide
-        guest = self.confirmed(found)
-        if guest is None:
-            guest = self.confirmed(self._pick(current_guests(self.client, deadline=self.deadline)))
-        return guest
+        The lookup is cluster.find_named's: a name found in /cluster/resources is confirmed by ``status/current``
+        (read anyway: status and lock must be current too), else the per-node lists decide. While a rebuild keeps
+        the name reserved (cluster.reservations: from before it destroys the old guest until its clone carries the
+        name) the run waits, under ``wait_timeout``, and looks again: it never builds a second server meanwhile."""
+        state = {}
 
-    def _pick(self, listed):
-        """The entry of ``listed`` (dicts with vmid, node, name, template) this run acts on, or None; InputError when
-        the name is ambiguous without vmid, or vmid and name disagree."""
-        name, vmid = self.params["name"], self.params.get("vmid")
-        servers = [g for g in listed if g.get("name") == name and not qc.parse_bool(g.get("template") or 0)]
-        if vmid is None:
-            if len(servers) > 1:
-                raise InputError("name: %d guests are named %r (vmids %s); give vmid to pick the one to act on"
-                                 % (len(servers), name, ", ".join(str(g["vmid"]) for g in servers)), option="name")
-            return servers[0] if servers else None
-        same_id = [g for g in listed if int(g["vmid"]) == int(vmid)]
-        if same_id and same_id[0].get("name") != name:
-            raise InputError("vmid: guest %s is named %r, not %r" % (vmid, same_id[0].get("name"), name),
-                             option="vmid")
-        if not same_id and servers:
-            raise InputError("name: %r is already used by vmid %s, not %s"
-                             % (name, ", ".join(str(g["vmid"]) for g in servers), vmid), option="name")
-        return same_id[0] if same_id else None
+        def look():
+            listed = self.list_guests()
+            guest = self._adopt(cluster.find_named(self.client, self.params["name"], vmid=self.params.get("vmid"),
+                                                      listed=listed, deadline=self.deadline))
+            state["reserved"] = cluster.reservations(listed, self.params["name"])
+            if state["reserved"]:
+                self.all_guests = None          # look again next time
+                return None
+            return [guest]
+        found = guests.wait_for(look, self.deadline)
+        if found is None:
+            reserved = state["reserved"][0]
+            raise ProxmoxError("server %r is being rebuilt into vmid %s (guest %s %r keeps its name reserved meanwhile) "
+                               "and was not done within wait_timeout; nothing was changed - run again later. If no "
+                               "rebuild runs any more (it was interrupted), delete guest %s and run again"
+                               % (self.params["name"], reserved["reserved_vmid"], reserved["vmid"], reserved["name"],
+                                  reserved["vmid"]), kind=RETRYABLE)
+        return found[0]
 
     def confirmed(self, found):
-        """``found`` as the run's guest dict, with status and lock from ``status/current``; None when there is none,
-        it is gone, or its current name is not ``name`` (the listing was stale)."""
-        if found is None:
+        """``found`` (a listing entry) as the run's guest dict, status and lock from ``status/current``
+        (cluster.confirm); None when there is none, it is gone or being destroyed, or its current name is not
+        ``name`` (the listing was stale)."""
+        return self._adopt(cluster.confirm(self.client, found, self.params["name"], deadline=self.deadline))
+
+    def _adopt(self, guest):
+        """A confirmed guest (status and lock read from ``status/current``) as the run's guest dict, or None."""
+        if guest is None:
             return None
-        name = self.params["name"]
-        current = guests.read_status_or_none(self.client, found["node"], found["vmid"], deadline=self.deadline)
-        if current is None or current.get("name") not in (None, name):
-            return None             # destroyed since the listing, or the vmid now holds another guest
         self.status_current = True
-        return {"vmid": int(found["vmid"]), "node": found["node"], "status": current.get("status") or found.get("status"),
-                "lock": current.get("lock") or None, "name": name, "pool": found.get("pool")}
+        return {"vmid": int(guest["vmid"]), "node": guest["node"], "status": guest.get("status"),
+                "lock": guest.get("lock") or None, "name": self.params["name"], "pool": guest.get("pool")}
 
     # --- tasks -------------------------------------------------------------------------------------------------
     def start_step(self, step, upids):
@@ -472,14 +463,16 @@ class ServerRun(object):
 
     def wait_unlocked(self):
         """Watch the guest (its config's ``lock``) until the lock clears, under the run's deadline, instead of sending
-        writes Proxmox refuses with "VM is locked". Re-reads the config afterwards. Raises ProxmoxError (kind
+        writes Proxmox refuses with "VM is locked"; a guest that moves meanwhile (a clone to another node ends) is
+        followed to its node (``guest["node"]`` changes). Re-reads the config afterwards. Raises ProxmoxError (kind
         retryable: nothing was changed by this step) when the deadline passes first, or when the guest vanished."""
         guest = self.guest
         step = self.step
         lock = guest.get("lock") or (self.config or {}).get("lock") or "a lock"
         self.step = "wait_unlocked"
         self.status_current = False     # whatever held the lock may have changed the power state
-        config = guests.wait_unlocked(self.client, guest["node"], guest["vmid"], self.deadline)
+        # a guest being cloned to another node moves there when its clone ends: followed (cluster.locate)
+        config = cluster.wait_unlocked_following(self.client, guest, self.deadline)
         if config is None:
             raise ProxmoxError("server %r (vmid %s) is still locked (%s) at the end of wait_timeout; nothing was "
                                "changed by this step - run again once the lock is gone"

@@ -23,14 +23,25 @@ class Fake(object):
         self.calls.append(path)
         if path == "/cluster/resources":
             return [dict(r) for r in self.resources]
+        if path == "/nodes":
+            return [{"node": "pve1", "status": "online"}]
+        if path == "/nodes/pve1/qemu":          # the nodes' current lists: names from the configs
+            return [{"vmid": r["vmid"], "name": self._config(r["vmid"]).get("name") or r.get("name"),
+                     "status": r.get("status")} for r in self.resources]
         parts = path.strip("/").split("/")
         vmid = int(parts[3])
         if path.endswith("/status/current"):
-            return self.statuses[vmid]
+            if vmid in self.statuses:
+                return self.statuses[vmid]
+            listed = [r for r in self.resources if r["vmid"] == vmid][0]
+            return {"status": "stopped", "name": self._config(vmid).get("name") or listed.get("name")}
         if vmid not in self.configs:
             raise ProxmoxError("Configuration file 'nodes/%s/qemu-server/%d.conf' does not exist" % (parts[1], vmid),
                                status=500)
-        config = self.configs[vmid]
+        return self._config(vmid)
+
+    def _config(self, vmid):
+        config = self.configs.get(vmid, {})
         return config() if callable(config) else dict(config)
 
 
@@ -43,7 +54,8 @@ def test_unbroadcast_guest_named_from_its_config():
     client = Fake([BROADCAST, NEW], {101: {"name": "web1", "digest": "x"}})
     found = cluster.find_guest(client, name="web1")
     assert found["vmid"] == 101 and found["name"] == "web1"
-    assert client.calls == ["/cluster/resources", "/nodes/pve1/qemu/101/config"]      # only the unnamed one
+    assert client.calls == ["/cluster/resources", "/nodes/pve1/qemu/101/config",      # only the unnamed one
+                            "/nodes/pve1/qemu/101/status/current"]                 # confirms the name
 
 
 def test_temporary_clone_config_is_unnamed_and_waited_for():
@@ -69,8 +81,26 @@ def test_broadcast_name_of_a_locked_clone_is_not_trusted():
 
 def test_current_status_from_status_current():
     client = Fake([dict(NEW, status="stopped", name="web1")], {}, {101: {"status": "running"}})
-    assert cluster.find_guest(client, name="web1")["status"] == "stopped"
-    assert cluster.find_guest(client, name="web1", current=True)["status"] == "running"
+    assert cluster.find_guest(client, vmid=101)["status"] == "stopped"
+    assert cluster.find_guest(client, vmid=101, current=True)["status"] == "running"
+    assert cluster.find_guest(client, name="web1")["status"] == "running"      # a name is always confirmed
+
+
+def test_a_reused_vmid_under_its_old_broadcast_name_is_not_taken_for_it():
+    """The broadcast still names vmid 101 'web1', but it was destroyed and made again as 'db1' since."""
+    client = Fake([dict(NEW, status="stopped", name="web1")], {101: {"name": "db1"}},
+                  {101: {"status": "running", "name": "db1"}})
+    assert cluster.find_guest(client, name="web1") is None
+    assert cluster.find_guest(client, name="db1")["vmid"] == 101
+    with pytest.raises(InputError) as err:
+        cluster.find_guest(client, name="web1", vmid=101)
+    assert err.value.option == "vmid" and "db1" in str(err.value)
+
+
+def test_a_guest_being_destroyed_is_not_found_by_name():
+    client = Fake([dict(NEW, status="stopped", name="web1", lock="destroyed")], {101: {"lock": "destroyed"}},
+                  {101: {"status": "stopped", "lock": "destroyed"}})
+    assert cluster.find_guest(client, name="web1") is None
 
 
 def test_duplicate_names_ask_for_vmid():

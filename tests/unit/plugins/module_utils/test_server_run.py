@@ -80,6 +80,15 @@ class FakePve(object):
     def post(self, path, data=None, deadline=None, retry_locked=False):
         self.log.append(("POST", path, data))
         fault = self._fault("POST", path)
+        created = re.match(r"/nodes/(\w+)/qemu$", path)
+        if created:
+            vmid = int(data["vmid"])
+            if vmid in self.guests:
+                raise ProxmoxError("unable to create VM %d - VM %d already exists on node 'pve1'" % (vmid, vmid),
+                                   status=500)
+            config = dict((k, v) for k, v in data.items() if k != "vmid")
+            self.guests[vmid] = {"node": created.group(1), "status": "stopped", "config": config}
+            return self._upid(created.group(1), "qmcreate", vmid)
         match = re.match(r"/nodes/(\w+)/qemu/(\d+)/(clone|status/\w+)$", path)
         vmid = int(match.group(2))
         if match.group(3) == "clone":
@@ -213,6 +222,27 @@ def test_rebuild_keeps_mac_and_cloudinit():
     assert result["vmid"] == built["vmid"] and result["status"] == "running"
     assert after["net0"] == "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
     assert after["ciuser"] == "ops" and after["ipconfig0"] == before["ipconfig0"]
+    # the name was reserved from before the destroy until the clone, then the reservation removed
+    writes = [(e[0], e[1]) for e in pve.writes()]
+    destroy = writes.index(("DELETE", "/nodes/pve1/qemu/%d" % built["vmid"]))
+    assert writes[destroy - 1] == ("POST", "/nodes/pve1/qemu")
+    assert writes[destroy + 1] == ("POST", "/nodes/pve1/qemu/9000/clone")
+    assert writes[destroy + 2][0] == "DELETE"
+    assert sorted(pve.guests) == [built["vmid"], 9000]
+
+
+def test_a_reserved_name_is_waited_for_never_built_again(monkeypatch):
+    pve = FakePve()
+    pve.guests[150] = {"node": "pve1", "status": "stopped", "config": {"name": "jotun-rebuild-120.web01"}}
+    monkeypatch.setattr(server_mod.guests.time, "sleep", lambda s: pve.guests.pop(150, None))   # the rebuild ends
+    result = run(pve, template="debian-12")
+    assert result["changed"] and [e for e in pve.log if e[1] == "/cluster/resources"][1:]   # looked again
+    pve.guests[151] = {"node": "pve1", "status": "stopped", "config": {"name": "jotun-rebuild-120.web02"}}
+    monkeypatch.setattr(server_mod.guests.time, "sleep", lambda s: None)
+    with pytest.raises(ProxmoxError) as err:
+        server_mod.ServerRun(pve, params(name="web02", template="debian-12"), deadline=Deadline(0.5)).run()
+    assert "rebuilt into vmid 120" in str(err.value) and "delete guest 151" in str(err.value)
+    assert not [e for e in pve.writes() if e[1].endswith("/clone") and e[2]["name"] == "web02"]
 
 
 def test_absent_and_errors():
