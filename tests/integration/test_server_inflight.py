@@ -134,6 +134,24 @@ def test_same_named_guests_need_vmid(sim_factory, pve):
     run_server(sim, {"name": "other", "vmid": 151}, results, "mismatch")
     run, result = results["mismatch"]
     assert not run.ok and "vmid" in result["msg"] and "twin" in result["msg"]
+    # the other modules that find a server by name share the lookup (cluster.find_named)
+    from harness import run_playbook
+    mark = sim.mark()
+    backup = "jotunheim.proxmox.jotun_backup"
+    resize = "jotunheim.proxmox.jotun_disk_resize"
+    run = run_playbook(sim, [
+        {"name": "b", backup: {"name": "twin", "storage": "local"}, "ignore_errors": True},
+        {"name": "r", resize: {"name": "twin", "disk": "scsi0", "increase": "1G"}, "ignore_errors": True},
+        {"name": "r151", resize: {"name": "twin", "vmid": 151, "disk": "scsi0", "increase": "1G"}},
+        {"name": "b151", backup: {"name": "twin", "vmid": 151, "storage": "local"}, "check_mode": True},
+    ])
+    assert run.ok, run
+    for task in ("b", "r"):
+        assert run.status(task) == "failed"
+        assert "give vmid" in run.task(task)["msg"] and "150" in run.task(task)["msg"], run.task(task)
+    assert run.task("r151")["vmid"] == 151 and run.task("r151")["changed"] is True
+    assert run.task("b151")["vmid"] == 151
+    assert [w["path"] for w in sim.writes(mark)] == ["/api2/json/nodes/pve1/qemu/151/resize"]
 
 
 @pytest.mark.parametrize("pve", RELEASES)
@@ -162,6 +180,13 @@ def test_a_reused_vmid_under_its_old_broadcast_name_is_not_a_second_server(sim_f
     run, old = results["old_name"]
     assert run.ok and old["changed"] is False, run
     assert len(servers_named(sim, "rb")) == 1 and sim.writes(mark) == []
+    # backups by name share the confirmed lookup: 'ra' is not the guest now holding its old vmid
+    from harness import run_playbook
+    info = "jotunheim.proxmox.jotun_backup_info"
+    run = run_playbook(sim, [{"name": "ra", info: {"name": "ra"}, "ignore_errors": True},
+                             {"name": "rb", info: {"name": "rb", "vmid": vmid}}])
+    assert run.status("ra") == "failed" and "no guest is named 'ra'" in run.task("ra")["msg"], run
+    assert run.status("rb") == "ok", run
 
 
 def test_parallel_starts_of_one_server_all_succeed(sim_factory):
@@ -193,3 +218,60 @@ def test_parallel_starts_of_one_server_all_succeed(sim_factory):
     starts = [t for t in sim.state()["tasks"] if t["type"] == "qmstart"]
     assert len([t for t in starts if t["exitstatus"] == "OK"]) == 1
     assert len([t for t in starts if t["exitstatus"] == "VM %d already running" % vmid]) == 2, starts
+
+
+def test_a_run_during_a_rebuild_waits_for_it(sim_factory):
+    """A run arriving between a rebuild's destroy and its clone finds no guest of the name: the rebuild keeps the
+    name reserved (a config-only guest) meanwhile, so the run waits for it and goes on with the rebuilt server."""
+    sim = sim_factory(pve="9.1", speed=5, args=LAG)
+    results = {}
+    options = {"name": "rbd1", "template": "debian-12"}
+    run_server(sim, options, results, "built")
+    assert results["built"][0].ok, results["built"][0]
+    vmid = results["built"][1]["vmid"]
+    mark = sim.mark()
+    # the rebuild's clone request is answered 8 s late: the old guest is gone and no new one exists meanwhile
+    sim.fault(kind="latency", method="POST", path=r"/qemu/\d+/clone$", seconds=8, count=1)
+    rebuild = threading.Thread(target=run_server, args=(sim, dict(options, state="rebuilt"), results, "rebuild"))
+    rebuild.start()
+    deadline = time.monotonic() + 60
+    while not [e for e in sim.requests(mark, method="DELETE") if e["path"].endswith("/qemu/%d" % vmid)] \
+            or vmid in [g["vmid"] for g in sim.state()["guests"]]:
+        assert time.monotonic() < deadline, "the rebuild never destroyed the server"
+        time.sleep(0.05)
+    run_server(sim, dict(options, cores=2), results, "second")
+    rebuild.join()
+    for key in ("rebuild", "second"):
+        run, result = results[key]
+        assert run.ok, run
+        assert result["vmid"] == vmid
+    requests = sim.requests(mark)
+    writes = [(e["method"], e["path"].split("/api2/json")[-1]) for e in requests if e["method"] != "GET"
+              and "/access/ticket" not in e["path"]]
+    destroy = writes.index(("DELETE", "/nodes/pve1/qemu/%d" % vmid))
+    assert writes[destroy - 1] == ("POST", "/nodes/pve1/qemu")        # the reservation, before the destroy
+    assert len([w for w in writes[destroy:] if w[1].endswith("/clone")]) == 1
+    assert [g["vmid"] for g in servers_named(sim, "rbd1")] == [vmid]
+    assert not [g for g in sim.state()["guests"] if (g["config"].get("name") or "").startswith("jotun-rebuild-")]
+    assert int(sim.guest(vmid)["cores"]) == 2
+
+
+def test_absent_follows_a_clone_to_its_target_node(sim_factory):
+    """A server being cloned to another node has its config on the template's node until the clone ends, then on
+    the target: state=absent waits for the clone there and destroys the server where it ends up."""
+    sim = sim_factory(pve="9.1", speed=5, args=LAG)
+    sim.fault(kind="task_duration", type="qmclone", seconds=20, count=1)
+    results = {}
+    run_server(sim, {"name": "mv1", "template": "debian-12-ceph", "node": "pve1", "wait": False}, results, "first")
+    run, first = results["first"]
+    assert run.ok and first["step"] == "clone", run
+    vmid = first["vmid"]
+    mark = sim.mark()
+    run_server(sim, {"name": "mv1", "state": "absent"}, results, "absent")
+    run, result = results["absent"]
+    assert run.ok, run
+    assert result["changed"] is True and result["status"] == "absent"
+    assert vmid not in [g["vmid"] for g in sim.state()["guests"]]
+    deletes = [e for e in sim.requests(mark, method="DELETE") if e["path"].endswith("/qemu/%d" % vmid)]
+    assert [(e["path"].split("/api2/json")[-1], e["status"]) for e in deletes] == [
+        ("/nodes/pve1/qemu/%d" % vmid, 200)]
