@@ -129,13 +129,12 @@ class ServerRun(object):
 
         def look():
             listed = self.list_guests()
-            guest = self._adopt(cluster.find_named(self.client, self.params["name"], vmid=self.params.get("vmid"),
-                                                      listed=listed, deadline=self.deadline))
             state["reserved"] = cluster.reservations(listed, self.params["name"])
             if state["reserved"]:
                 self.all_guests = None          # look again next time
                 return None
-            return [guest]
+            return [self._adopt(cluster.find_named(self.client, self.params["name"], vmid=self.params.get("vmid"),
+                                                   listed=listed, deadline=self.deadline))]
         found = guests.wait_for(look, self.deadline)
         if found is None:
             reserved = state["reserved"][0]
