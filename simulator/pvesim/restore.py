@@ -221,11 +221,14 @@ def create(call):
     guest.config.setdefault("smbios1", "uuid=%s" % state.new_uuid())
     guest.config.setdefault("vmgenid", state.new_uuid())
     guest.config["meta"] = "creation-qemu=9.0.2,ctime=%d" % int(call.clock.now())
-    guest.config["lock"] = "create"
+    # create_and_lock_config writes a config holding only `lock: create` before the fork; the qmcreate worker writes
+    # the whole config (no lock) when it is done (qemu-server API2/Qemu.pm create_vm, pve-guest-common AbstractConfig)
+    final = guest.config
+    guest.config = {"lock": "create"}
     state.guests[vmid] = guest
 
     def on_ok():
-        guest.config.pop("lock", None)
+        guest.config = final
         guest.pool = call.params.get("pool")
         if call.params.get("start"):
             guest.status, guest.qmpstatus, guest.started = "running", "running", call.clock.now()

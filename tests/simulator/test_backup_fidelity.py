@@ -135,6 +135,16 @@ def test_create_and_restore_onto_a_taken_vmid_name_its_node(fresh):
     fresh.write("DELETE", "/nodes/pve1/tasks/%s" % busy)
 
 
+def test_create_config_is_only_the_lock_until_its_worker_is_done(fresh):
+    fresh.fault(kind="task_duration", type="qmcreate", seconds=60)
+    upid = fresh.write("POST", "/nodes/pve1/qemu", vmid=700, name="made", memory="512")
+    config = fresh.get("/nodes/pve1/qemu/700/config")
+    assert {k: v for k, v in config.items() if k != "digest"} == {"lock": "create"}
+    assert fresh.wait(upid)["exitstatus"] == "OK"
+    config = fresh.get("/nodes/pve1/qemu/700/config")
+    assert config["name"] == "made" and "lock" not in config
+
+
 def test_failed_forced_restore_leaves_a_stub_and_frees_the_old_disks(fresh):
     _backup(fresh, 9001)
     volid = _archive(fresh, 9001)
