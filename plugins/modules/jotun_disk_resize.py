@@ -51,7 +51,8 @@ options:
     type: int
   name:
     description:
-      - The virtual machine's name, when O(vmid) is not given. Fails when several guests have this name.
+      - The virtual machine's name, when O(vmid) is not given. Fails when several guests have this name, naming their
+        vmids; give O(vmid) to pick one (with both, the guest O(vmid) names must carry this name).
     type: str
   disk:
     description:
