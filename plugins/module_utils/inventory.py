@@ -182,7 +182,7 @@ def read_all_details(client, guests, config=True, agent=False, workers=DEFAULT_W
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(lambda g: read_details(client, g, config, agent), guests))
-    return [warning for dummy, warning in results if warning]
+    return [warning for dummy, warning in results if warning]  # the dicts in ``guests`` were updated in place
 
 
 # --- hosts -------------------------------------------------------------------------------------------------------
@@ -206,12 +206,13 @@ def ansible_host_for(gvars, choice):
     return None
 
 
-def host_names(guests):
-    """{vmid: inventory host name}: the guest name; ``<name>-<vmid>`` for every guest of a name several guests
-    share (none of them is taken for the others); the vmid (as a string) for a guest without a name. Returns
-    (names, duplicates) where duplicates maps each shared name to its vmids."""
+def host_names(guests, everyone=None):
+    """{vmid: inventory host name} for ``guests``: the guest name; ``<name>-<vmid>`` for every guest of a name
+    several guests of the cluster (``everyone``, default ``guests``: the filters never change a host's name) share,
+    none of them taking the bare name; the vmid (as a string) for a guest without a name. Returns (names,
+    duplicates) where duplicates maps each shared name to its vmids."""
     by_name = {}
-    for gvars in guests:
+    for gvars in everyone if everyone is not None else guests:
         if gvars.get("name"):
             by_name.setdefault(gvars["name"], []).append(gvars["vmid"])
     names = {}
@@ -244,8 +245,9 @@ def gather(client, include_templates=False, filters=None, details=True, ansible_
         if (config or unknown) else []
     chosen = [g for g in chosen if broadcast_known(g) or "error" in g or _name_and_template_pass(
         g, include_templates, filters.get("names"), filters.get("exclude_names"))]
-    names, duplicates = host_names(chosen)
-    for name in sorted(duplicates):
+    names, duplicates = host_names(chosen, guests)
+    chosen_vmids = set(g["vmid"] for g in chosen)
+    for name in sorted(n for n, vmids in duplicates.items() if chosen_vmids.intersection(vmids)):
         warnings.append("guests %s share the name %r: their hosts are named <name>-<vmid>" % (
             ", ".join(str(v) for v in duplicates[name]), name))
     records = [{"host": names[g["vmid"]], "vars": g, "ansible_host": ansible_host_for(g, ansible_host)}
