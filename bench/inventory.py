@@ -10,8 +10,8 @@ build` and installed with `--offline --no-deps` into .tmp/bench-inventory/collec
 the mirror the comparison is against a naive baseline built here (proxmoxer, one request per guest and node listing),
 and the output says so.
 
-Each scenario runs `ansible-inventory -i <source> --list` `--repeat` times (median wall time; the request count of
-the simulator's log, identical across repeats), with `--latency-ms` added to every API answer by the simulator's
+Each scenario runs `ansible-inventory -i <source> --list` `--repeat` times, the scenarios taking turns (median wall
+time; the request count of the simulator's log, identical across repeats), with `--latency-ms` added to every API answer by the simulator's
 latency fault (0 = localhost speed; 20 ms is closer to a real cluster over a network). `startup` is the wall time of
 `ansible-inventory` on an empty inventory: the part of every figure no plugin can save.
 """
@@ -133,11 +133,19 @@ def inventory_run(sim, source, env):
     return wall, len(sim.requests_since(mark)), len(hosts), proc.stderr
 
 
-def measure(sim, source, env, repeat, warm=False):
-    if warm:                                       # fill the cache first, then measure the warm runs
-        inventory_run(sim, source, env)
-    runs = [inventory_run(sim, source, env) for dummy in range(repeat)]
-    return {"wall": statistics.median(r[0] for r in runs), "requests": runs[0][1], "hosts": runs[0][2]}
+def measure_all(sim, plan, env, repeat):
+    """Every scenario ``repeat`` times, round-robin (so a change in the machine's load hits all of them alike);
+    warm-cache scenarios are filled first. Returns {name: {wall (median), requests (first run), hosts}}."""
+    for name, source, warm in plan:
+        if warm:
+            inventory_run(sim, source, env)
+    runs = dict((name, []) for name, dummy, dummy2 in plan)
+    for dummy in range(repeat):
+        for name, source, dummy2 in plan:
+            runs[name].append(inventory_run(sim, source, env))
+    return dict((name, {"wall": statistics.median(r[0] for r in got), "requests": got[0][1], "hosts": got[0][2],
+                        "requests_all": sorted(set(r[1] for r in got))})
+                for name, got in runs.items())
 
 
 def startup(empty, env, repeat):
@@ -224,9 +232,9 @@ def main():
             print("\nlatency %g ms per request; %d guests (+4 templates); ansible-inventory startup %.2f s"
                   % (latency, args.guests, start))
             print("%-70s %8s %8s %7s" % ("scenario", "requests", "wall s", "hosts"))
-            rows = {}
-            for name, source, warm in scenarios(sim, community, cache_dir):
-                rows[name] = measure(sim, source, env, args.repeat, warm=warm)
+            plan = scenarios(sim, community, cache_dir)
+            rows = measure_all(sim, plan, env, args.repeat)
+            for name, dummy, dummy2 in plan:
                 print("%-70s %8d %8.2f %7d" % (name, rows[name]["requests"], rows[name]["wall"], rows[name]["hosts"]))
             if not community:
                 rows["naive baseline (proxmoxer, per guest config + status)"] = naive_baseline(sim)

@@ -189,10 +189,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def _connection_params(self):
+        """The connection options (string ones templated, e.g. a lookup, and vault values decrypted), then the
+        credentials from the environment under the modules' rule."""
         params = {}
-        for name in connection_argument_spec():
+        for name, spec in connection_argument_spec().items():
             value = self.get_option(name)
-            params[name] = str(value) if isinstance(value, str) else value
+            if value is not None and spec["type"] in ("str", "path"):
+                if self.templar.is_template(value):
+                    value = self.templar.template(value)
+                value = str(value)
+            params[name] = value
         params.update(credentials_from_env(params, os.environ))
         return params
 
@@ -237,6 +243,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         prefix = self.get_option("prefix")
         group_prefix = self.get_option("group_prefix")
         strict = self.get_option("strict")
+        compose, groups, keyed = self.get_option("compose"), self.get_option("groups"), self.get_option("keyed_groups")
+        made = {}
         for record in records:
             host = record["host"]
             gvars = record["vars"]
@@ -245,14 +253,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.inventory.set_variable(host, prefix + key, value)
             if record.get("ansible_host"):
                 self.inventory.set_variable(host, "ansible_host", record["ansible_host"])
-            groups = [("node", gvars.get("node")), ("status", gvars.get("status")), ("pool", gvars.get("pool"))]
-            groups += [("tag", tag) for tag in gvars.get("tags") or []]
-            for kind, value in groups:
-                if value:
-                    group = self.inventory.add_group(self._sanitize_group_name("%s%s_%s" % (group_prefix, kind, value)))
-                    self.inventory.add_child(group, host)
-            hostvars = self.inventory.get_host(host).get_vars()
-            self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)
-            hostvars = self.inventory.get_host(host).get_vars()
-            self._add_host_to_composed_groups(self.get_option("groups"), hostvars, host, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, host, strict=strict)
+            kinds = [("node", gvars.get("node")), ("status", gvars.get("status")), ("pool", gvars.get("pool"))]
+            kinds += [("tag", tag) for tag in gvars.get("tags") or []]
+            for kind, value in kinds:
+                if not value:
+                    continue
+                raw = "%s%s_%s" % (group_prefix, kind, value)
+                if raw not in made:
+                    made[raw] = self.inventory.add_group(self._sanitize_group_name(raw))
+                self.inventory.add_child(made[raw], host)
+            if compose:
+                self._set_composite_vars(compose, self.inventory.get_host(host).get_vars(), host, strict=strict)
+            if groups or keyed:
+                hostvars = self.inventory.get_host(host).get_vars()
+                self._add_host_to_composed_groups(groups, hostvars, host, strict=strict)
+                self._add_host_to_keyed_groups(keyed, hostvars, host, strict=strict)

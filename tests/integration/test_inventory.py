@@ -181,6 +181,20 @@ def test_new_guests_not_broadcast_yet_are_named_from_their_config(sim, tmp_path)
         sim.reset()
 
 
+def test_connection_in_the_file_with_a_lookup(sim, tmp_path):
+    """Options in the file win over PROXMOX_*, and string options are templated (the secret from a lookup)."""
+    source = write_source(tmp_path, {
+        "api_host": sim.info["host"], "api_port": sim.info["port"], "ca_path": sim.ca_cert,
+        "api_token_id": sim.info["token_id"], "api_token_secret": "{{ lookup('env', 'INVENTORY_TOKEN') }}",
+        "details": False, "ansible_host": "name", "filters": {"names": ["cust-1003"]}})
+    mark = sim.mark()
+    listing = run_inventory(sim, source, auth=None, env={"INVENTORY_TOKEN": sim.info["token_secret"],
+                                                         "PROXMOX_HOST": "nowhere.invalid"})
+    assert listing.rc == 0, listing.stderr
+    assert sorted(listing.hostvars) == ["cust-1003"]
+    assert [e["auth"] for e in sim.requests(mark)] == ["token"]
+
+
 def test_bad_options_fail_clearly(sim, tmp_path):
     listing = run_inventory(sim, write_source(tmp_path, {"workers": 0}))
     assert "workers: 0 is not between 1 and 32" in listing.stderr and not listing.hostvars
