@@ -46,6 +46,7 @@ class Listing(object):
     def __init__(self, rc, data, stderr):
         self.rc = rc
         self.stderr = stderr
+        self.warnings = " ".join(stderr.split())     # Ansible wraps long warnings over lines
         self.raw = data
         self.hostvars = unwrap((data.get("_meta") or {}).get("hostvars") or {})
         self.groups = {}
