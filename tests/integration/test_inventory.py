@@ -88,11 +88,14 @@ def test_fleet_hosts_groups_vars_and_cost(sim, tmp_path):
 def test_filters_before_any_guest_request(sim, tmp_path):
     filters = {"pools": ["customers"], "status": ["running"], "tags": ["web", "prod"], "nodes": ["pve1", "pve2"]}
     wanted = hosts(lambda i: i % 6 in (0, 1, 3, 4) and i % 5 != 4 and i % 3 == 0 and i % 4 and i % 10 != 9)
-    mark = sim.mark()
-    listing = run_inventory(sim, write_source(tmp_path, {"filters": filters}))
+    mark = sim.mark()               # with a password: one login, shared by the worker threads
+    listing = run_inventory(sim, write_source(tmp_path, {"filters": filters}), auth="password")
     assert listing.rc == 0, listing.stderr
     assert sorted(listing.hostvars) == wanted and len(wanted) > 10
-    assert counted(sim, mark) == (1, len(wanted), 0, [])
+    resources, configs, agent, rest = counted(sim, mark)
+    assert (resources, configs, agent) == (1, len(wanted), 0)
+    assert [(e["method"], e["path"]) for e in rest] == [("POST", "/api2/json/access/ticket")]
+    assert all(e["auth"] == "ticket" for e in sim.requests(mark)[1:])
 
     mark = sim.mark()           # names only: the cluster listing is all it costs
     listing = run_inventory(sim, write_source(tmp_path, {
