@@ -21,7 +21,7 @@ MATRIX_INTEGRATION = frozenset([
     "test_client_auth.py", "test_client_faults.py", "test_client_module.py", "test_collection_build.py",
     "test_task_module.py", "test_tasks_wait.py", "test_server.py", "test_server_info_module.py",
     "test_node_info_module.py", "test_disk_resize.py", "test_backup.py", "test_playbooks_inputs.py",
-    "test_awx_runner.py",
+    "test_awx_runner.py", "test_inventory.py",
 ])
 
 

@@ -7,8 +7,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 
+import yaml
+
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import connection_argument_spec, env_fallback
+
+
 class ModuleDocFragment(object):
     # The code side of these options is connection_argument_spec() in plugins/module_utils/module.py.
+    # PLUGIN (set below the class, from this text and that argument spec) serves the inventory plugin.
     DOCUMENTATION = r'''
 options:
   api_host:
@@ -84,3 +90,21 @@ requirements:
   - proxmoxer >= 2.0
   - requests
 '''
+
+
+def _plugin_documentation():
+    """The same options for plugins (the inventory plugin): each with ``env`` entries taken from the modules'
+    argument spec fallbacks, so one set of definitions serves modules and plugins. The credentials have no
+    ``env`` entry: the plugin takes them from the environment as the modules do (module.credentials_from_env)."""
+    doc = yaml.load(ModuleDocFragment.DOCUMENTATION, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    spec = connection_argument_spec()
+    for name, option in doc["options"].items():
+        fallback = spec[name].get("fallback")
+        if fallback and fallback[0] is env_fallback:
+            option["env"] = [{"name": var} for var in fallback[1]]
+    doc["notes"] = ["Needs the Python libraries C(proxmoxer) and C(requests) on the Ansible controller."]
+    return yaml.dump(doc, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), default_flow_style=False,
+                     sort_keys=False)
+
+
+ModuleDocFragment.PLUGIN = _plugin_documentation()

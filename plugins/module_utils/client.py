@@ -17,6 +17,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import threading
 import time
 from email.utils import parsedate_tz, mktime_tz
 
@@ -200,6 +201,8 @@ class ProxmoxClient(object):
         self.base_url = "https://%s:%d/api2/json" % (self.host, self.port)
         self.request_count = 0
         self.login_count = 0
+        self._pool_size = None
+        self._count_lock = threading.Lock()
         self._auth = None
         self._session = None
         self._version = None
@@ -256,6 +259,12 @@ class ProxmoxClient(object):
         if self._auth is not None and self.token_name is None:
             found.extend(self._auth.get_tokens())
         return [s for s in found if s]
+
+    def allow_threads(self, workers):
+        """Let up to ``workers`` threads call this client at once once it has logged in (the first call logs in):
+        they share the login and one HTTPS connection pool of that size (requests' default keeps 10 connections
+        per host and drops the rest). Call before the first request."""
+        self._pool_size = max(1, int(workers))
 
     # -- the release ----------------------------------------------------------------------------------------------
     @property
@@ -386,7 +395,11 @@ class ProxmoxClient(object):
         headers.update(kwargs.pop("headers", {}))
         if self._session is None:
             self._session = requests.Session()
-        self.request_count += 1
+            if self._pool_size:
+                adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=max(10, self._pool_size))
+                self._session.mount("https://", adapter)
+        with self._count_lock:
+            self.request_count += 1
         try:
             resp = self._session.request(
                 method, self.base_url + path, params=encode_params(params) or None, headers=headers,

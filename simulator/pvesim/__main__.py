@@ -28,10 +28,14 @@ def parse_args(argv):
     ap.add_argument("--broadcast-interval", type=float, default=10.0, metavar="SECONDS",
                     help="simulated seconds between pvestatd status broadcasts behind /cluster/resources "
                          "(name, status, usage of guests); 0 = always current")
+    ap.add_argument("--seed-guests", type=int, default=0, metavar="N",
+                    help="add a customer fleet of N guests from vmid 1000 (as POST /_sim/seed; again at each reset)")
     ap.add_argument("--fault", action="append", default=[], metavar="JSON", help="a fault as POST /_sim/fault takes")
     args = ap.parse_args(argv)
     if args.speed <= 0:
         ap.error("--speed must be positive")
+    if not 0 <= args.seed_guests <= 5000:
+        ap.error("--seed-guests must be between 0 and 5000")
     if args.broadcast_interval < 0:
         ap.error("--broadcast-interval must not be negative")
     return args
@@ -58,7 +62,7 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     release = tuple(int(x) for x in args.pve.split("."))
     sim = Simulator(release, args.speed, args.seed, args.request_log, args.password,
-                    broadcast_interval=args.broadcast_interval)
+                    broadcast_interval=args.broadcast_interval, fleet=args.seed_guests)
     for text in args.fault:
         try:
             apply_fault(sim, json.loads(text))

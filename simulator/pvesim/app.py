@@ -10,6 +10,7 @@ from .clock import Clock
 from .cluster import Broadcast
 from .errors import ApiError, DropConnection
 from .faults import Faults, status_error
+from .fleet import seed_guests
 from .params import verify
 from .requestlog import RequestLog, mask
 from .specs import spec_for
@@ -71,7 +72,7 @@ def form_params(text):
 
 class Simulator:
     def __init__(self, release=(9, 1), speed=1.0, seed=None, request_log=None, password=None,
-                 broadcast_interval=10.0):
+                 broadcast_interval=10.0, fleet=0):
         self.release = release
         self.clock = Clock(speed)
         self.faults = Faults()
@@ -80,8 +81,12 @@ class Simulator:
         # pvestatd's status broadcast behind /cluster/resources (cluster.Broadcast); a snapshot at start and reset
         self.broadcast = self.state.broadcast = Broadcast(self.state, broadcast_interval)
         self.broadcast.on_broadcast = self.tasks.tick
-        self.state.on_reset = lambda: (self.tasks.reset(), self.broadcast.run_now())
+        # a fleet given at start (--seed-guests) is part of the seeded state: there at start and after each reset
+        self.state.on_reset = lambda: (self.tasks.reset(), fleet and seed_guests(self.state, fleet),
+                                       self.broadcast.run_now())
         with self.state.lock:
+            if fleet:
+                seed_guests(self.state, fleet)
             self.broadcast.run_now()
         self.auth = Auth(password)
         self.log = RequestLog(request_log)

@@ -6,6 +6,7 @@ from . import agent
 from .app import Response
 from .errors import ApiError
 from .faults import check_fault
+from .fleet import seed_guests
 from .guestconfig import pending_view
 from .state import guest_digest
 
@@ -88,6 +89,11 @@ def _route(sim, method, path, query, data):
         return {"next": nxt, "requests": entries}
     if (method, path) == ("GET", "/state"):
         return dump_state(sim)
+    if (method, path) == ("POST", "/seed"):        # a customer fleet (fleet.py); shown after the next broadcast
+        with sim.state.lock:
+            vmids = seed_guests(sim.state, data.get("guests", 0), data.get("start_vmid", 1000))
+            sim.state.cond.notify_all()
+        return {"vmids": vmids}
     if (method, path) == ("POST", "/broadcast"):     # pvestatd's status broadcast now (tests of the lag)
         with sim.state.lock:
             sim.broadcast.run_now()

@@ -58,6 +58,16 @@ def test_every_module_documents_itself(installed):
         assert doc["return"], name
 
 
+def test_inventory_plugin_documents_itself(installed):
+    """The plugin's docs include the connection options generated from the modules' doc fragment, env included."""
+    env = ansible_env({"ANSIBLE_COLLECTIONS_PATH": installed["path"]})
+    out = _run([os.path.join(VENV_BIN, "ansible-doc"), "--json", "-t", "inventory", "jotunheim.proxmox.jotun"], env=env)
+    doc = json.loads(out)["jotunheim.proxmox.jotun"]["doc"]
+    assert doc["options"]["api_host"]["env"] == [{"name": "PROXMOX_HOST"}]
+    assert "env" not in doc["options"]["api_token_secret"]       # credentials: the modules' environment rule
+    assert {"keyed_groups", "compose", "cache", "filters", "ansible_host"} <= set(doc["options"])
+
+
 @pytest.mark.skipif("jotun_node_info" not in MODULES, reason="jotun_node_info not written yet")
 def test_installed_module_runs_against_the_simulator(installed, sim, tmp_path):
     playbook = tmp_path / "play.yml"
