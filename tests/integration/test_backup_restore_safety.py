@@ -44,6 +44,10 @@ def test_failed_forced_restore_names_the_safety_backup_that_brings_the_server_ba
     assert res["failed"] is True
     safety = [v for v in volids(web, 100) if v != old]
     assert len(safety) == 1 and safety[0] in res["msg"], res["msg"]
+    assert res["safety_backup"] == safety[0], res                      # a result key, not only in the message
+    back_from = res["safety_backup"]
+    assert res["left"]["exists"] is True and res["left"]["stub"] is True and res["left"]["disks"] == [], res["left"]
+    assert res["vmid"] == 100 and res["node"] == "pve1"
     assert "empty stub" in res["msg"] and "VM 100" in res["msg"], res["msg"]
     stub = web.guest(100)
     assert "name" not in stub and not [k for k in stub if k.startswith("scsi")]        # real PVE: the old server is gone
@@ -52,7 +56,8 @@ def test_failed_forced_restore_names_the_safety_backup_that_brings_the_server_ba
     res = outcome(run_playbook([task(B, vmid=100, storage="local", keep_last=1)]))
     assert res["failed"] is True and res.get("option") == "vmid" and "failed restore" in res["msg"], res
     assert sorted(volids(web, 100)) == kept
-    res = outcome(run_playbook([task(B, state="restored", volid=safety[0], vmid=100, force=True, backup_before=False)]))
+    res = outcome(run_playbook([task(B, state="restored", volid=back_from, vmid=100, force=True,
+                                     backup_before=False)]))
     assert not res["failed"] and res["changed"] is True, res
     back = web.guest(100)
     assert back["name"] == "web01" and int(back["cores"]) == 4
@@ -65,7 +70,8 @@ def test_restore_retried_after_a_failed_one_replaces_the_leftover(web, run_playb
     web.fault(kind="task_fail", type="qmrestore")
     run = run_playbook([task(B, "fails", state="restored", volid=volid, vmid=310),
                         task(B, "retry", state="restored", volid=volid, vmid=310)])
-    assert outcome(run, "fails")["failed"] is True
+    fails = outcome(run, "fails")
+    assert fails["failed"] is True and fails["safety_backup"] is None and fails["left"]["stub"] is True, fails
     retry = outcome(run, "retry")
     assert not retry["failed"] and retry["changed"] and retry["replaced_leftover"] is True, retry
     assert retry["safety_backup"] is None and web.guest(310)["name"] == "web01"

@@ -231,24 +231,36 @@ def safety_backup(client, node, vmid, archive, params, deadline):
     return new, tasks
 
 
-def _explain_failed_restore(client, node, vmid, err, safety, deadline):
-    """A failed forced restore: say what is left of VM vmid and which archive brings it back."""
+def _explain_failed_restore(client, node, vmid, err, safety, deadline, existing=True):
+    """A failed restore: say what is left of VM vmid and which archive brings it back, in the message and as the
+    failure's result keys ``vmid``, ``node``, ``safety_backup`` (volid or None) and ``left`` ({"exists", "stub",
+    "disks" (drive keys), "config" (secrets masked)})."""
     try:
-        left = guests.read_config(client, node, vmid, deadline=None)
-        disks = _drives(left)
+        left = guests.read_config_or_none(client, node, vmid, deadline=None)
     except ProxmoxError:
-        disks = None
-    if disks == {}:
-        state = "VM %s is left as an empty stub without disks: PVE replaced its config and freed its old disks before " \
-                "extracting the archive" % vmid
+        left = False                            # could not be read: unknown
+    disks = _drives(left) if left else {}
+    stub = left is not None and left is not False and (qc.is_restore_leftover(left) or not disks)
+    if left is None:
+        state = "VM %s is gone" % vmid
+    elif stub:
+        state = "VM %s is left as an empty stub without disks%s" % (vmid, ": PVE replaced its config and freed its old "
+                                                                     "disks before extracting the archive" if existing else "")
     else:
         state = "VM %s may be left incomplete (PVE frees the old disks before extracting)" % vmid
     if safety:
         back = "restore the safety backup %s (state: restored, force: true, backup_before: false) to bring it back" \
             % safety["volid"]
-    else:
+    elif existing:
         back = "no safety backup was made (backup_before: false)"
+    else:
+        back = "nothing was there before; run the restore again to replace the stub"
     err.message = "%s; %s; %s" % (err.message, state, back)
+    err.args = (err.message,)
+    shown = dict((k, v) for k, v in qc.mask_config(left).items() if k != "digest") if left else None
+    err.extra.update({"vmid": vmid, "node": node, "safety_backup": safety["volid"] if safety else None,
+                      "left": {"exists": left is not None and left is not False, "stub": stub,
+                               "disks": sorted(disks), "config": shown}})
     return err
 
 
@@ -259,7 +271,8 @@ def restore_backup(client, params, deadline, check_mode=False):
     A guest whose description carries this archive's restore mark (written after a restore succeeded) is left
     alone: changed false, whatever force says. What a failed restore left (empty config or the `memory: 128` stub)
     is replaced without force and without a safety backup. Errors: InputError (options, room), TaskFailed (a stop, the safety
-    backup or the restore task failed; for the restore the message says what is left and what brings it back).
+    backup or the restore task failed; for the restore the message says what is left and what brings it back, and the
+    failure's result carries ``safety_backup`` and ``left``, see _explain_failed_restore).
     """
     archive = check_archive(client, params["volid"], deadline=deadline)
     vmid, existing = restore_target(client, params, archive)
@@ -307,9 +320,7 @@ def restore_backup(client, params, deadline, check_mode=False):
     try:
         tasks += wait_tasks(client, [upid], deadline)
     except TaskFailed as err:
-        if existing:
-            raise _explain_failed_restore(client, node, vmid, err, safety, deadline)
-        raise
+        raise _explain_failed_restore(client, node, vmid, err, safety, deadline, existing=bool(existing))
     result["tasks"] = tasks
     restored = guests.read_config(client, node, vmid, deadline=deadline)
     client.put(api_path("nodes", node, "qemu", vmid, "config"),
