@@ -128,3 +128,18 @@ def test_second_restore_while_the_first_runs_is_refused(web, run_playbook):
     second = outcome(run_playbook([task(B, state="restored", volid=volid, vmid=320, force=True, wait=False)]))
     assert second["failed"] is True and "being restored" in second["msg"], second
     assert writes(web, mark) == []
+
+
+@RELEASES
+@pytest.mark.parametrize("fault", [{"kind": "status", "status": 596}, {"kind": "drop"}], ids=["596", "drop"])
+def test_archive_delete_with_a_lost_answer_finds_its_task(web, run_playbook, fault):
+    """The DELETE of an archive answered 596 or cut off: the imgdel task it started is found and waited for, the
+    archive is gone, the run succeeds; the DELETE is sent once."""
+    volid = api_backup(web, 100)
+    web.fault(method="DELETE", path="/storage/local/content/", count=1, **fault)
+    mark = web.mark()
+    res = outcome(run_playbook([task(B, state="absent", volid=volid)]))
+    assert not res["failed"] and res["changed"] is True, res
+    assert volid not in volids(web, 100)
+    assert [t["type"] for t in res["tasks"]] == ["imgdel"] and res["tasks"][0]["exitstatus"] == "OK", res
+    assert [w[0] for w in writes(web, mark)] == ["DELETE"]

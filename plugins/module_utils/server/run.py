@@ -25,11 +25,13 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FI
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import Builder, resolve_template
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import current_guests, wait_named
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import find_started_task, write_started
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
 
 ROOT_USER = "root@pam"       # the only user Proxmox VE lets use skiplock
+DESTROY_SETTLE = 5.0         # seconds a destroy's task may take to show in the task list after a lost answer
 
 
 class StepStarted(Exception):
@@ -231,17 +233,23 @@ class ServerRun(object):
             self.wait_unlocked()
         if purge is None:
             purge = self.params.get("purge", True)
+        since = write_started(self.client)
         try:
             upid = guests.destroy(self.client, guest["node"], guest["vmid"], purge=purge,
                                   skiplock=skiplock, deadline=self.deadline)
         except ProxmoxError as err:
             if err.kind != UNKNOWN:
                 raise
-            upid = None
+            # the answer was lost (596, dropped connection): never sent again; the qmdestroy task it started is
+            # looked up and waited for; with none, the guest being gone means done
             self.step = "destroy"
-            gone = guests.wait_for(lambda: True if self.read_config_or_none() is None else None, self.deadline)
-            if not gone:
-                raise
+            upid = find_started_task(self.client, guest["node"], "qmdestroy", since, vmid=guest["vmid"],
+                                     deadline=self.deadline, settle=DESTROY_SETTLE)
+            if not upid and self.read_config_or_none() is not None:
+                raise ProxmoxError("deleting server %r (vmid %s) got no answer (%s), no qmdestroy task for it "
+                                   "appeared on %s and it still exists; not sending it again - run again to retry"
+                                   % (guest.get("name"), guest["vmid"], err.message, guest["node"]), kind=UNKNOWN,
+                                   method="DELETE", path=err.path)
         self.start_step("destroy", [upid])
 
     def clone_tasks(self):
