@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
+import yaml
 
 from test_backup import B, api_backup, check_log, make_guest, outcome, task, volids, writes
 
@@ -143,3 +144,44 @@ def test_archive_delete_with_a_lost_answer_finds_its_task(web, run_playbook, fau
     assert volid not in volids(web, 100)
     assert [t["type"] for t in res["tasks"]] == ["imgdel"] and res["tasks"][0]["exitstatus"] == "OK", res
     assert [w[0] for w in writes(web, mark)] == ["DELETE"]
+
+
+@RELEASES
+def test_backups_at_once_on_one_node_queue_and_rotate_only_their_own(web, run_playbook, tmp_path):
+    """Three jotun_backup runs at once on pve1 (forks): two of server 100, one of 101, each with keep_last: 1. vzdump
+    runs one job per node, so they queue (within wait_timeout) and all succeed; no rotation removes an archive
+    another run just made, nor the protected one."""
+    make_guest(web, 101, name="web02")
+    protected = api_backup(web, 100, protected=True)
+    # the first job to get the node's lock runs ~10 s (speed 20): the others' POSTs come while it runs
+    web.fault(kind="task_duration", type="vzdump", seconds=200, count=1)
+    hosts = {"b1": 100, "b2": 100, "b3": 101}
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": dict(
+        (h, {"ansible_connection": "local", "vmid": v}) for h, v in hosts.items())}}))
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "all", "gather_facts": False,
+                                         "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                                         "tasks": [{"name": "t", B: {"vmid": "{{ vmid }}", "storage": "local",
+                                                                     "keep_last": 1, "wait_timeout": 300}}]}]))
+    run = run_playbook(str(playbook), inventory=str(inventory), forks=3)
+    assert run.ok, run.stdout
+    results = dict((h, run.task("t", host=h)) for h in hosts)
+    made = dict((h, r["volid"]) for h, r in results.items())
+    assert len(set(made.values())) == 3, made
+    waited = [h for h, r in results.items() if "INFO: trying to get global lock - waiting..." in [
+        line["t"] for line in web.api("GET", "/nodes/pve1/tasks/%s/log" % r["tasks"][-1]["upid"], limit=5)]]
+    assert len(waited) >= 2, ("the backups did not run at the same time", results)
+    # each run reports the archive its own task wrote (from the task's log), and neither run's rotation removed
+    # the other's: an archive that appeared while a run's backup ran is left to later rotations
+    for host in ("b1", "b2"):
+        log = [line["t"] for line in web.api("GET", "/nodes/pve1/tasks/%s/log" % results[host]["tasks"][-1]["upid"],
+                                             limit=50)]
+        assert [line for line in log if made[host].split("/")[-1] in line and "creating" in line], (host, log)
+        assert results[host]["pruned"] == [], results[host]
+    assert volids(web, 100) == {protected, made["b1"], made["b2"]}
+    assert made["b3"] in volids(web, 101)
+    # the next backup's rotation applies keep_last: 1 to all of them but the protected one
+    res = outcome(run_playbook([task(B, vmid=100, storage="local", keep_last=1)]))
+    assert not res["failed"] and sorted(res["pruned"]) == sorted([made["b1"], made["b2"]]), res
+    assert volids(web, 100) == {protected, res["volid"]}

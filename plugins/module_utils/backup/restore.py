@@ -23,7 +23,8 @@ import re
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import archives
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import pick_new_archive, run_vzdump, vzdump_request
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import (
+    archive_target, pick_new_archive, run_vzdump, vzdump_request)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.tasks import SETTLE, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
@@ -224,7 +225,8 @@ def safety_backup(client, node, vmid, archive, params, deadline):
     tasks = run_vzdump(client, node, vmid, data, deadline)
     after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
                                            shared=entry["shared"], deadline=deadline)
-    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0)
+    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0,
+                           archive_target(client, node, tasks[-1]["upid"], deadline=deadline))
     if new is None:
         raise TaskFailed("the safety backup of VM %s (task %s) ended OK but no new archive of it is on %s; not "
                          "restoring over it" % (vmid, tasks[-1]["upid"], storage), tasks=tasks)
