@@ -246,8 +246,8 @@ def _explain_failed_restore(client, node, vmid, err, safety, deadline, existing=
     if left is None:
         state = "VM %s is gone" % vmid
     elif stub:
-        state = "VM %s is left as an empty stub without disks%s" % (vmid, ": PVE replaced its config and freed its old "
-                                                                     "disks before extracting the archive" if existing else "")
+        why = ": PVE replaced its config and freed its old disks before extracting the archive" if existing else ""
+        state = "VM %s is left as an empty stub without disks%s" % (vmid, why)
     else:
         state = "VM %s may be left incomplete (PVE frees the old disks before extracting)" % vmid
     if safety:

@@ -68,9 +68,10 @@ def capture(config):
     """What a rebuild keeps of the old guest ``config`` (dict from the API, pending applied).
 
     Returns a dict: ``settings`` (key -> raw value carried as it is), ``boot`` (old boot disk key or None),
-    ``boot_size`` (bytes or None), ``boot_storage`` (its storage: the new clone's disks go there), ``boot_options`` (its drive options, size excluded), ``extra`` (key ->
-    {"storage", "size" (bytes), "options"}), ``drives`` (CD-ROM / cloud-init drive key -> raw value),
-    ``template_keys`` (key -> old raw value), ``protected`` (bool), ``lost`` (warning texts known before the
+    ``boot_size`` (bytes or None), ``boot_storage`` (its storage: the new clone's disks go there),
+    ``boot_options`` (its drive options, size excluded), ``extra`` (key -> {"storage", "size" (bytes), "options"}),
+    ``drives`` (CD-ROM / cloud-init drive key -> raw value), ``template_keys`` (key -> old raw value), ``protected``
+    (bool), ``lost`` (warning texts known before the
     rebuild).
     """
     config = dict(config or {})
