@@ -11,6 +11,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.carry import DOCUMENTED_DIFFERENCES
+from test_backup import check_log
 
 M = "jotunheim.proxmox.jotun_server"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm8J+example+key/a= ops@example"
@@ -105,3 +106,12 @@ def test_password_kept_by_on_create_is_warned_about(sim, run_playbook):
     run, result, writes = run_one(run_playbook, sim, {"name": "pw01", "cipassword": "another-" + SECRET,
                                                       "password_update": "always"})
     assert run.ok and result["changed"] is True and not result.get("warnings"), result
+
+
+@RELEASES
+def test_zz_request_log_is_valid(sim):
+    check_log(sim)
+
+
+def test_zz_request_log_is_valid_default(sim):
+    check_log(sim)
