@@ -106,6 +106,12 @@ def test_password_kept_by_on_create_is_warned_about(sim, run_playbook):
     run, result, writes = run_one(run_playbook, sim, {"name": "pw01", "cipassword": "another-" + SECRET,
                                                       "password_update": "always"})
     assert run.ok and result["changed"] is True and not result.get("warnings"), result
+    # a template whose disk (3.5G) is larger than the old one (2G): the rebuild keeps the template's size
+    run, result, writes = run_one(run_playbook, sim, {"name": "pw01", "template": "ubuntu-24.04", "state": "rebuilt",
+                                                      "cipassword": SECRET})
+    assert run.ok and result["vmid"] == built["vmid"], run
+    assert sim.guest(built["vmid"])["scsi0"].endswith("size=3584M") and not [
+        w for w in writes if w["path"].endswith("/resize")], writes
 
 
 @RELEASES

@@ -407,6 +407,8 @@ class ServerRun(object):
             return
         disk = disks.boot_disk(self.config, option="disk_size")
         before = disks.disk_size(self.config, disk, option="disk_size")
+        if self.carried is not None and self.created and before >= size:
+            return      # the new template's disk is larger than the old one already: never shrunk
         target = disks.target_size(before, size=size, option="disk_size")
         if target == before:
             return
