@@ -53,6 +53,8 @@ class ProxmoxError(Exception):
         self.path = path
         # True when the error is "VM is locked": retryable only where the caller opted in (retry_locked=True).
         self.locked = locked
+        # result keys a flow adds to its failure (a failed restore: safety_backup, left); never secrets
+        self.extra = {}
 
     def __str__(self):
         return self.message
@@ -67,7 +69,9 @@ class ProxmoxError(Exception):
 
     def to_result(self):
         """The keys fail_json gets: message, HTTP status, PVE's per-parameter errors and the kind."""
-        return {"msg": self.message, "status": self.status, "errors": dict(self.errors), "error_kind": self.kind}
+        result = {"msg": self.message, "status": self.status, "errors": dict(self.errors), "error_kind": self.kind}
+        result.update(getattr(self, "extra", None) or {})
+        return result
 
 
 class TaskFailed(ProxmoxError):

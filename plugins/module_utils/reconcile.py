@@ -33,16 +33,19 @@ def write_started(client):
     return int(client.server_time()) - SINCE_SLACK
 
 
-def find_started_task(client, node, task_type, since, vmid=None, user=None, deadline=None, settle=2.0):
+def find_started_task(client, node, task_type, since, vmid=None, user=None, deadline=None, settle=2.0,
+                      task_id=None):
     """The UPID of the newest *task_type* task on *node* (for *vmid*, by *user*, default the client's) started at or
     after *since*, or None.
 
+    *task_id*: the task's id when it is not a vmid (an archive delete's ``imgdel`` task is ``<vmid>@<storage>``,
+    pve-storage API2/Storage/Content.pm); matched on the UPID, not sent as a filter.
     Looks again for up to *settle* seconds (within *deadline*) when nothing is found yet: the worker of a write
     that was cut off may take a moment to appear.
     """
     user = user or client.auth_user
     params = {"source": "all", "typefilter": task_type, "since": int(since), "limit": 50}
-    if vmid is not None:
+    if vmid is not None and task_id is None:
         params["vmid"] = int(vmid)
     if user:
         params["userfilter"] = user
@@ -50,7 +53,7 @@ def find_started_task(client, node, task_type, since, vmid=None, user=None, dead
     delays = backoff(base=0.25, factor=2.0, cap=1.0)
     while True:
         found = _newest(client.get(api_path("nodes", node, "tasks"), params=params, deadline=deadline),
-                        task_type, since, vmid, user)
+                        task_type, since, task_id if task_id is not None else vmid, user)
         if found:
             return found
         delay = next(delays)

@@ -163,7 +163,9 @@ options:
   backup_before:
     description:
       - With O(state=restored) over an existing server, first back that server up (vzdump, onto the storage of
-        O(volid)) and name the archive in RV(safety_backup). If the restore then fails, the error names that archive.
+        O(volid)) and name the archive in RV(safety_backup). If the restore then fails, the failure's result still
+        has RV(safety_backup) and RV(left) (what is left of the server - on real Proxmox VE an empty stub), and its
+        message says to restore that archive.
       - V(false) skips it; a failed restore then leaves nothing to go back to.
     type: bool
     default: true
@@ -314,9 +316,18 @@ safety_backup:
   description:
     - With O(state=restored), the volid of the backup made of the server before it was replaced; null when no
       server was replaced or O(backup_before=false).
-  returned: with O(state=restored)
+  returned: with O(state=restored), also when the restore task failed
   type: str
   sample: "local:backup/vzdump-qemu-101-2026_11_29-16_30_00.vma.zst"
+left:
+  description:
+    - When a restore task failed - what is left of the target vmid. C(exists) (false when it is gone), C(stub) (true
+      for the empty stub real Proxmox VE leaves, without disks), C(disks) (drive keys left), C(config) (the config
+      left, secrets masked; null when gone).
+    - Restore RV(safety_backup) (O(force=true), O(backup_before=false)) to bring the server back.
+  returned: when the restore task failed
+  type: dict
+  sample: {"exists": true, "stub": true, "disks": [], "config": {"memory": "128"}}
 replaced_leftover:
   description:
     - With O(state=restored), true when O(vmid) held only what a failed restore leaves (an empty config, or the

@@ -70,9 +70,19 @@ options:
       - V(restarted) - as V(present), then rebooted (started when stopped). Acts on every run.
       - V(absent) - the server is deleted with its disks. A running server is stopped first only when
         O(force_stop=true).
-      - V(rebuilt) - the server is deleted and cloned again from O(template), keeping its vmid, node, name, MAC
-        address, network and cloud-init settings (and its resources unless given). This B(erases its disks) and acts
-        on every run that asks for it. The server is started again when it was running.
+      - V(rebuilt) - the server is reinstalled from O(template) and keeps everything but its disks' contents - vmid,
+        name, node, pool, every config key (description, tags, CPU, memory, every network device with its MAC,
+        bridge, VLAN, rate and firewall flag, cloud-init settings, protection, onboot, the system UUID, ...), the
+        boot disk's options and size (grown back to the old size, or to a larger O(disk_size); never smaller),
+        and its extra disks, which are B(recreated empty) at the same key, storage, size and options. This
+        B(erases all its disks) and acts on every run that asks for it. The server is started again when it was
+        running.
+      - From the template come C(bios), C(machine), C(ostype), C(scsihw), C(boot), C(bootdisk), C(efidisk0),
+        C(tpmstate0) (named in RV(warnings) when the old value differs), and a new C(vmgenid) and C(meta).
+        The old C(cipassword) cannot be read back - give O(cipassword), else RV(warnings) says the server has the
+        template's. Unused volumes and snapshots are lost with the old guest (named in RV(warnings)); its firewall
+        rules and ACLs are deleted by Proxmox VE and not restored. The server stays in its backup jobs and HA
+        (destroyed without purge); a protected server's protection is lifted for the rebuild and set again.
     type: str
     default: present
     choices: [present, started, stopped, restarted, absent, rebuilt]
@@ -92,8 +102,9 @@ options:
     default: true
   storage:
     description:
-      - The storage for a full clone's disks. Defaults to the template's storage. For a clone to another node than
-        the template's it must be shared storage available there.
+      - The storage for a full clone's disks. Defaults to the template's storage; for O(state=rebuilt), to the old
+        boot disk's storage. For a clone to another node than the template's it must be shared storage available
+        there.
     type: str
   pool:
     description:
@@ -119,6 +130,8 @@ options:
     description:
       - The absolute size of the boot disk, for example V(40G) or V(1.5T) (binary units). The disk is only grown;
         a size below the current one is an error.
+      - With O(state=rebuilt), the new boot disk gets the larger of this and the old disk's size (a smaller one is
+        named in RV(warnings)).
     type: str
   onboot:
     description: Start the server when its node boots.
@@ -163,7 +176,9 @@ options:
     type: str
   password_update:
     description:
-      - V(on_create) - set O(cipassword) only when the server is built or rebuilt, or has no password yet.
+      - V(on_create) - set O(cipassword) only when the server is built or rebuilt, or has no password yet. A given
+        O(cipassword) not set because the server has one already is named in RV(warnings) (Proxmox VE never shows
+        the password back, so whether it differs cannot be told).
       - V(always) - set it on every run (the run then always reports a change).
     type: str
     default: on_create
@@ -249,7 +264,7 @@ EXAMPLES = r"""
     wait: false
   register: build
 
-- name: Reinstall web01 (erases its disks, keeps vmid, MAC, network and cloud-init)
+- name: Reinstall web01 (erases its disks' contents, keeps everything else - see state)
   jotunheim.proxmox.jotun_server:
     name: web01
     template: debian-12
@@ -319,6 +334,14 @@ step:
   returned: always
   type: str
   sample: done
+warnings:
+  description:
+    - What the run could not do as asked or, for O(state=rebuilt), could not carry over from the old server
+      (never a password). Ansible also shows them as warnings.
+  returned: when there are any
+  type: list
+  elements: str
+  sample: ["cipassword: Proxmox VE never shows the old password back, so it cannot be carried over; ..."]
 diff:
   description: The config keys, disk size and power state before and after (secrets masked).
   returned: always

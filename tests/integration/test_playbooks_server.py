@@ -122,6 +122,8 @@ def test_rebuild_backs_up_first_and_keeps_identity(sim, run_playbook, web):
     assert after["vmid"] == before["vmid"]
     mac = before["config"]["net0"].split(",")[0].split("=")[1]
     assert mac in after["config"]["net0"]
+    # the boot disk comes back at its old size, not the template's 2G (issue 14)
+    assert after["config"]["scsi0"].split("size=")[1] == before["config"]["scsi0"].split("size=")[1] != "2G"
     summary = task_named(run, "Publish what the rebuild did")["result"]["ansible_facts"]["rebuild_summary"]
     assert summary["backup"] in [a["volid"] for a in archives_of(sim, before["vmid"])]
 

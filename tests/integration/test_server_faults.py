@@ -124,6 +124,8 @@ def test_unknown_outcomes_of_delete(sim, run_playbook, fault):
     assert run.ok, run
     assert result["status"] == "absent" and guests_named(sim, "del1") == []
     assert len([w for w in writes if w["method"] == "DELETE"]) == 1
+    # the lost answer's qmdestroy task was looked up and waited for, not guessed from the guest's absence
+    assert [t["exitstatus"] for t in result["tasks"] if t["type"] == "qmdestroy"] == ["OK"], result["tasks"]
 
 
 def test_config_lock_held_is_waited_out(sim, run_playbook):

@@ -219,3 +219,19 @@ def test_protected_guest_is_refused_inside_the_restore_task(fresh):
     assert fresh.wait(upid)["exitstatus"] == "unable to restore VM 603 - - protection mode enabled"
     guest = fresh.guest(603)
     assert guest["lock"] is None and guest["config"]["name"] == "ubuntu-24.04"
+
+
+def test_archive_delete_is_an_imgdel_task_named_vmid_at_storage(fresh):
+    """DELETE .../content/{volid} of a backup runs an `imgdel` worker whose id is `<vmid>@<storage>` (pve-storage
+    API2/Storage/Content.pm delete); it is in the node's task list, where a lost answer is looked up, and the
+    archive is gone when it ends OK."""
+    made = _backup(fresh, 9000)
+    volid = _archive(fresh, 9000)
+    # vzdump names the archive it writes in its log (pve-manager PVE/VZDump.pm exec_backup_task)
+    assert "INFO: creating vzdump archive '/var/lib/vz/dump/%s'" % volid.split("/", 1)[1] in fresh.task_log(made)
+    upid = fresh.write("DELETE", "/nodes/pve1/storage/local/content/%s" % quote(volid, safe=""))
+    assert ":imgdel:9000@local:" in upid
+    listed = fresh.get("/nodes/pve1/tasks", source="all", typefilter="imgdel")
+    assert upid in [t["upid"] for t in listed]
+    assert fresh.wait(upid)["exitstatus"] == "OK"
+    assert volid not in [a["volid"] for a in fresh.get("/nodes/pve1/storage/local/content", content="backup")]

@@ -14,6 +14,7 @@ import time
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_nodes
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import find_started_task, write_started
 
 # vzdump-qemu-101-2026_11_26-05_33_08.vma.zst (file storages)
 _VZDUMP_NAME = re.compile(
@@ -210,19 +211,34 @@ def still_listed(client, archive, deadline=None):
     return any(a["volid"] == archive["volid"] for a in listed)
 
 
-def delete_archive(client, archive, deadline=None):
-    """DELETE one archive; returns the imgdel UPID, or None when it went synchronously.
+def delete_task_id(archive):
+    """The id of the ``imgdel`` task that deletes ``archive``: ``<vmid>@<storage>``, or ``<storage>`` for an archive
+    of no guest (pve-storage API2/Storage/Content.pm delete)."""
+    return ("%s@" % archive["vmid"] if archive.get("vmid") is not None else "") + archive["storage"]
 
-    When the answer is lost, the content list tells: gone means done; still there is reported, never re-sent.
+
+def delete_archive(client, archive, deadline=None, settle=5.0):
+    """DELETE one archive; returns the imgdel UPID, or None when it went synchronously (or is gone already).
+
+    When the answer is lost (596, dropped connection), the write is not sent again: the node's task list is read
+    for the ``imgdel`` task it started (its UPID is returned, for the caller to wait for), then the storage's
+    content list: gone means done (None); still listed with no delete task is an error of kind unknown.
     """
     path = api_path("nodes", archive["node"], "storage", archive["storage"], "content", archive["volid"])
+    since = write_started(client)
     try:
         upid = client.delete(path, deadline=deadline)
     except ProxmoxError as err:
         if err.kind != ProxmoxError.UNKNOWN:
             raise
+        upid = find_started_task(client, archive["node"], "imgdel", since, deadline=deadline, settle=settle,
+                                 task_id=delete_task_id(archive))
+        if upid:
+            return upid
         if not still_listed(client, archive, deadline=deadline):
             return None
-        raise ProxmoxError("deleting %s got no answer (%s) and the archive is still listed; it may still be going"
-                           % (archive["volid"], err.message), kind=ProxmoxError.UNKNOWN, method="DELETE", path=path)
+        raise ProxmoxError("deleting %s got no answer (%s), no delete task for it appeared on %s and the archive is "
+                           "still listed; not sending it again - run again to retry"
+                           % (archive["volid"], err.message, archive["node"]),
+                           kind=ProxmoxError.UNKNOWN, method="DELETE", path=path)
     return upid or None

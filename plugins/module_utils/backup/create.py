@@ -91,12 +91,39 @@ def recent_archive(existing, max_age, now):
     return None
 
 
-def pick_new_archive(before, after, started):
-    """The archive the backup task wrote: the newest one not there before, created at or after the task started."""
+# vzdump logs the archive it writes (pve-manager PVE/VZDump.pm: "creating $archive_txt archive '$task->{target}'"):
+# a file's path for file storages, vm/<vmid>/<time> on Proxmox Backup Server
+_CREATING = re.compile(r"creating .*archive '([^']+)'")
+
+
+def archive_target(client, node, upid, deadline=None):
+    """The archive a finished vzdump task wrote, as its log names it (file name, or PBS ``vm/100/<time>``); None
+    when the log does not say. One ``GET /nodes/{node}/tasks/{upid}/log``."""
+    try:
+        lines = client.get(api_path("nodes", node, "tasks", upid, "log"), params={"start": 0, "limit": 200},
+                           deadline=deadline) or []
+    except ProxmoxError:
+        return None
+    for entry in lines:
+        match = _CREATING.search(entry.get("t", "") if isinstance(entry, dict) else str(entry))
+        if match:
+            target = match.group(1)
+            return target.rsplit("/", 1)[-1] if target.startswith("/") else target
+    return None
+
+
+def pick_new_archive(before, after, started, target=None):
+    """The archive the backup task wrote: the one its log names (``target``, see archive_target); without it, the
+    oldest one not there before created at or after the task started (another run's backup of the same guest,
+    queued behind ours on the node, can only be newer)."""
     known = set(a["volid"] for a in before)
     fresh = [a for a in after if a["volid"] not in known and (a["ctime"] is None or a["ctime"] >= started)]
+    if target:
+        named = [a for a in fresh if a["volid"].split(":", 1)[-1] in (target, "backup/" + target)]
+        if named:
+            return named[0]
     fresh = archives.newest_first(fresh)
-    return fresh[0] if fresh else None
+    return fresh[-1] if fresh else None
 
 
 def _start_vzdump(client, node, vmid, data, deadline):
@@ -217,10 +244,13 @@ def predict_rotation(current, policy, now):
     return [a["volid"] for a in retention.archives_to_remove(current + [planned], policy, planned["volid"])]
 
 
-def rotate(client, current, policy, new_volid, deadline):
+def rotate(client, current, policy, new_volid, deadline, before=None):
     """Delete the archives among `current` (one guest, one storage, listed after the backup) that `policy` does not
-    keep: never new_volid, never a protected one. Returns (pruned volids, tasks)."""
-    doomed = retention.archives_to_remove(current, policy, new_volid)
+    keep: never new_volid, never a protected one, never one that appeared during this run's backup (not in
+    `before`: a parallel run's). Returns (pruned volids, tasks)."""
+    fresh = [a["volid"] for a in current if a["volid"] not in set(b["volid"] for b in before)] \
+        if before is not None else ()
+    doomed = retention.archives_to_remove(current, policy, new_volid, fresh)
     upids, pruned = [], []
     try:
         for archive in doomed:
@@ -282,14 +312,15 @@ def ensure_backup(client, guest, params, deadline, check_mode=False):
         return result
     after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
                                            shared=entry["shared"], deadline=deadline)
-    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0)
+    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0,
+                           archive_target(client, node, tasks[-1]["upid"], deadline=deadline))
     if new is None:
         raise TaskFailed("the backup task %s of VM %s ended OK but no new archive of it is on storage %s of node %s"
                          % (tasks[-1]["upid"], vmid, storage, node), tasks=tasks)
     result.update(archive_result(new))
     if policy:
         try:
-            pruned, prune_tasks = rotate(client, after, policy, new["volid"], deadline)
+            pruned, prune_tasks = rotate(client, after, policy, new["volid"], deadline, before=before)
         except ProxmoxError as err:
             err.message = "backup %s was made, but rotating older archives failed: %s" % (new["volid"], err.message)
             raise

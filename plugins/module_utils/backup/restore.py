@@ -23,7 +23,8 @@ import re
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import archives
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import pick_new_archive, run_vzdump, vzdump_request
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import (
+    archive_target, pick_new_archive, run_vzdump, vzdump_request)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.tasks import SETTLE, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
@@ -224,31 +225,44 @@ def safety_backup(client, node, vmid, archive, params, deadline):
     tasks = run_vzdump(client, node, vmid, data, deadline)
     after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
                                            shared=entry["shared"], deadline=deadline)
-    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0)
+    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0,
+                           archive_target(client, node, tasks[-1]["upid"], deadline=deadline))
     if new is None:
         raise TaskFailed("the safety backup of VM %s (task %s) ended OK but no new archive of it is on %s; not "
                          "restoring over it" % (vmid, tasks[-1]["upid"], storage), tasks=tasks)
     return new, tasks
 
 
-def _explain_failed_restore(client, node, vmid, err, safety, deadline):
-    """A failed forced restore: say what is left of VM vmid and which archive brings it back."""
+def _explain_failed_restore(client, node, vmid, err, safety, deadline, existing=True):
+    """A failed restore: say what is left of VM vmid and which archive brings it back, in the message and as the
+    failure's result keys ``vmid``, ``node``, ``safety_backup`` (volid or None) and ``left`` ({"exists", "stub",
+    "disks" (drive keys), "config" (secrets masked)})."""
     try:
-        left = guests.read_config(client, node, vmid, deadline=None)
-        disks = _drives(left)
+        left = guests.read_config_or_none(client, node, vmid, deadline=None)
     except ProxmoxError:
-        disks = None
-    if disks == {}:
-        state = "VM %s is left as an empty stub without disks: PVE replaced its config and freed its old disks before " \
-                "extracting the archive" % vmid
+        left = False                            # could not be read: unknown
+    disks = _drives(left) if left else {}
+    stub = left is not None and left is not False and (qc.is_restore_leftover(left) or not disks)
+    if left is None:
+        state = "VM %s is gone" % vmid
+    elif stub:
+        why = ": PVE replaced its config and freed its old disks before extracting the archive" if existing else ""
+        state = "VM %s is left as an empty stub without disks%s" % (vmid, why)
     else:
         state = "VM %s may be left incomplete (PVE frees the old disks before extracting)" % vmid
     if safety:
         back = "restore the safety backup %s (state: restored, force: true, backup_before: false) to bring it back" \
             % safety["volid"]
-    else:
+    elif existing:
         back = "no safety backup was made (backup_before: false)"
+    else:
+        back = "nothing was there before; run the restore again to replace the stub"
     err.message = "%s; %s; %s" % (err.message, state, back)
+    err.args = (err.message,)
+    shown = dict((k, v) for k, v in qc.mask_config(left).items() if k != "digest") if left else None
+    err.extra.update({"vmid": vmid, "node": node, "safety_backup": safety["volid"] if safety else None,
+                      "left": {"exists": left is not None and left is not False, "stub": stub,
+                               "disks": sorted(disks), "config": shown}})
     return err
 
 
@@ -259,7 +273,8 @@ def restore_backup(client, params, deadline, check_mode=False):
     A guest whose description carries this archive's restore mark (written after a restore succeeded) is left
     alone: changed false, whatever force says. What a failed restore left (empty config or the `memory: 128` stub)
     is replaced without force and without a safety backup. Errors: InputError (options, room), TaskFailed (a stop, the safety
-    backup or the restore task failed; for the restore the message says what is left and what brings it back).
+    backup or the restore task failed; for the restore the message says what is left and what brings it back, and the
+    failure's result carries ``safety_backup`` and ``left``, see _explain_failed_restore).
     """
     archive = check_archive(client, params["volid"], deadline=deadline)
     vmid, existing = restore_target(client, params, archive)
@@ -307,9 +322,7 @@ def restore_backup(client, params, deadline, check_mode=False):
     try:
         tasks += wait_tasks(client, [upid], deadline)
     except TaskFailed as err:
-        if existing:
-            raise _explain_failed_restore(client, node, vmid, err, safety, deadline)
-        raise
+        raise _explain_failed_restore(client, node, vmid, err, safety, deadline, existing=bool(existing))
     result["tasks"] = tasks
     restored = guests.read_config(client, node, vmid, deadline=deadline)
     client.put(api_path("nodes", node, "qemu", vmid, "config"),

@@ -7,7 +7,9 @@
 The rules follow Proxmox VE's own pruning (`prune-backups`): archives are taken newest first; `keep_last` keeps the
 N newest; every other option keeps the newest archive of each of the N most recent time periods (hour, day, ISO week,
 month, year) that no earlier rule already covered. Protected archives and archives whose name does not follow the
-vzdump naming scheme are never removed and never count towards a rule. Periods are computed in UTC.
+vzdump naming scheme are never removed and never count towards a rule. Neither are the archives that appeared while
+this run's backup ran (``fresh``): another backup of the same guest (a parallel run, queued with ours on the node)
+made them, and its own rotation decides about them. Periods are computed in UTC.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +25,7 @@ REMOVE = "remove"
 PROTECTED = "protected"
 RENAMED = "renamed"
 NEW = "new"  # the archive just made: never removed
+NEWER = "newer"  # appeared while this run's backup ran (another run's backup): never removed by this rotation
 
 
 def _period_key(option, ctime):
@@ -73,17 +76,20 @@ def _apply_rule(entries, marks, option, count):
         marks[index] = KEEP
 
 
-def mark_archives(archives, policy, new_volid=None):
+def mark_archives(archives, policy, new_volid=None, fresh=()):
     """Decide for each archive of ONE guest on ONE storage whether `policy` keeps it.
 
     archives: dicts with at least volid, ctime, protected, standard (name follows the vzdump scheme).
     new_volid: the archive just made; it is always kept and, unless protected, counts as the newest.
-    Returns a list of (archive, mark) newest first, mark one of keep, remove, protected, renamed, new.
+    fresh: volids that appeared while it was made (another run's backups): never removed, never counted.
+    Returns a list of (archive, mark) newest first, mark one of keep, remove, protected, renamed, new, newer.
     """
     entries = sorted(archives, key=lambda a: (a["volid"] == new_volid, a["ctime"], a["volid"]), reverse=True)
     marks = []
     for archive in entries:
-        if archive["volid"] == new_volid and not archive.get("protected"):
+        if archive["volid"] in fresh and archive["volid"] != new_volid:
+            marks.append(NEWER)
+        elif archive["volid"] == new_volid and not archive.get("protected"):
             marks.append(None)  # sorted first, so the first positive rule keeps it
         elif archive.get("protected"):
             marks.append(PROTECTED)
@@ -104,8 +110,9 @@ def mark_archives(archives, policy, new_volid=None):
     return result
 
 
-def archives_to_remove(archives, policy, new_volid=None):
-    """The archives `policy` removes (never new_volid, never a protected or renamed one), newest first."""
+def archives_to_remove(archives, policy, new_volid=None, fresh=()):
+    """The archives `policy` removes (never new_volid, never one in `fresh`, never a protected or renamed one),
+    newest first."""
     if not policy:
         return []
-    return [archive for archive, mark in mark_archives(archives, policy, new_volid) if mark == REMOVE]
+    return [archive for archive, mark in mark_archives(archives, policy, new_volid, fresh) if mark == REMOVE]

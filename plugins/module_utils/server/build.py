@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Building a server for jotun_server: template and node choice, a safe vmid under parallel builds, the clone,
-recovery from a clone that was interrupted or failed, and the rebuild (re-clone keeping vmid, MAC, network, pool and
-cloud-init settings).
+recovery from a clone that was interrupted or failed, and the rebuild (re-clone keeping vmid, node, pool and - through
+server/carry.py - everything of the old config but the disks' contents).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +18,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
     BUILDING_LOCKS, current_guests, list_nodes, next_vmid, reservation_name, wait_unlocked_following)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
@@ -25,10 +26,6 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
 
 MAX_VMID_ATTEMPTS = 30
 TEMPLATE_LOCK_RETRIES = 3      # clone tasks started again after failing on the template's config lock
-# Settings a rebuild carries over from the old guest unless the run sets them itself.
-KEEP_KEYS = ("ciuser", "sshkeys", "nameserver", "searchdomain", "citype", "onboot", "tags", "description",
-             "cores", "sockets", "memory", "balloon", "agent")
-KEEP_PREFIXES = ("net", "ipconfig")
 
 
 def resolve_template(all_guests, template, name, required=True):
@@ -118,16 +115,6 @@ def candidate_vmid(free, last, attempt, rng=random):
     return base + rng.randint(0, 2 * attempt)
 
 
-def kept_settings(config):
-    """The settings of an old guest a rebuild re-applies (raw config values)."""
-    keep = {}
-    for key, value in config.items():
-        prefix = key.rstrip("0123456789")
-        if key in KEEP_KEYS or (prefix in KEEP_PREFIXES and prefix != key):
-            keep[key] = value
-    return keep
-
-
 class StepStarted(Exception):
     """wait: false and a task was started (or found running): the run ends at this step."""
 
@@ -157,7 +144,7 @@ class Builder(object):
             configs[template["vmid"]] = guests.read_config(self.client, template["node"], template["vmid"],
                                                            deadline=run.deadline)
         index = placement.storage_index(self.client.get("/storage", deadline=run.deadline))
-        storage = self.params.get("storage") if self.params.get("full_clone", True) else None
+        storage = self.storage() if self.params.get("full_clone", True) else None
         bridges = {}
 
         def bridges_of(name):
@@ -237,6 +224,13 @@ class Builder(object):
         wanted = self.params.get("pool")
         return (wanted or None) if wanted is not None else self.run.kept_pool
 
+    def storage(self):
+        """The storage a full clone's disks go to: ``storage``; without it, a rebuild's old boot disk storage (the
+        server's disk stays where it was), else the template's (None)."""
+        if self.params.get("storage"):
+            return self.params["storage"]
+        return (self.run.carried or {}).get("boot_storage")
+
     def clone(self, template, node, fixed_vmid, pool=None, last=0, first_attempt=0):
         """Start the clone into a free vmid; returns (upid or None after an unknown outcome, vmid)."""
         for attempt in range(first_attempt, first_attempt + MAX_VMID_ATTEMPTS):
@@ -244,7 +238,7 @@ class Builder(object):
             try:
                 upid = guests.clone(self.client, template["node"], template["vmid"], newid, self.params["name"],
                                     target=node, full=self.params.get("full_clone", True),
-                                    storage=self.params.get("storage"), pool=pool,
+                                    storage=self.storage(), pool=pool,
                                     deadline=self.run.deadline)
                 return upid, newid
             except guests.VmidTaken:
@@ -315,10 +309,30 @@ class Builder(object):
             raise ProxmoxError("server %r (vmid %s) is still being cloned; rebuild it once the clone ends"
                                % (self.params["name"], run.guest["vmid"]))
         config = run.read_config_or_none() or {}
-        run.keep = kept_settings(config)
+        run.carried = carry.capture(config)
         run.was_running = run.guest.get("status") == "running"
         run.diff.add("state", "present", "rebuilt")
         self.replace(skiplock=bool(config.get("lock") in ("clone", "create")))
+
+    def lift_protection(self):
+        """A protected server cannot be destroyed (PVE: "can't remove VM N - protection mode enabled"): a rebuild
+        takes the protection off just before the destroy; carry.reapply sets it again on the new clone."""
+        run = self.run
+        if not run.carried.get("protected"):
+            return
+        run.step = "protection"
+        for attempt in range(2):
+            try:
+                guests.update_config(self.client, run.guest["node"], run.guest["vmid"], {"delete": "protection"},
+                                     deadline=run.deadline)
+                return
+            except ProxmoxError as err:
+                # the answer was lost: read whether it took effect (the change is absolute, sending it again is safe)
+                if err.kind != UNKNOWN or attempt:
+                    raise
+                config = run.read_config_or_none() or {}
+                if not qc.parse_bool(config.get("protection") or 0):
+                    return
 
     def replace(self, skiplock=False):
         run = self.run
@@ -334,9 +348,13 @@ class Builder(object):
             return
         if guest.get("status") == "running":
             run.power("stop", "stopped")
+        if run.carried is not None:
+            self.lift_protection()
         reserved = self.reserve(guest)
         try:
-            run.destroy(skiplock=skiplock)
+            # a rebuild keeps the server in its backup jobs, replication and HA: no purge (PVE refuses to destroy an
+            # HA-managed guest without purge, before any change: the run fails naming it)
+            run.destroy(skiplock=skiplock, purge=False if run.carried is not None else None)
             run.config = None
             try:
                 self.create(vmid=guest["vmid"], placed=placed)

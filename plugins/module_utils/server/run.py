@@ -19,17 +19,20 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import Builder, StepStarted, resolve_template
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import cluster
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import wait_named
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import find_started_task, write_started
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
 
 ROOT_USER = "root@pam"       # the only user Proxmox VE lets use skiplock
+DESTROY_SETTLE = 5.0         # seconds a destroy's task may take to show in the task list after a lost answer
 
 
 class Differences(object):
@@ -71,7 +74,8 @@ class ServerRun(object):
         self.config = None      # pending values applied, with digest
         self.pending = None
         self.created = False
-        self.keep = {}          # settings carried over by a rebuild
+        self.carried = None     # a rebuild: what it keeps of the old guest (server/carry.py capture())
+        self.warnings = []      # what the run could not do as asked, or not carry over (the result's warnings)
         self.kept_pool = None   # the pool a rebuilt (or re-built half-built) server goes back into
         self.was_running = False
         self.all_guests = None
@@ -210,23 +214,32 @@ class ServerRun(object):
                                                             guest.get("lock") or "clone", user, guest["vmid"],
                                                             guest["node"]), kind=FINAL)
 
-    def destroy(self, skiplock=False):
+    def destroy(self, skiplock=False, purge=None):
         """DELETE the guest and wait for the qmdestroy task. Proxmox checks the guest's lock inside the task: a
-        locked guest (backup, snapshot...) is waited for first, under the run's deadline."""
+        locked guest (backup, snapshot...) is waited for first, under the run's deadline. ``purge``: None follows
+        the ``purge`` option."""
         guest = self.guest
         if guest.get("lock") and not skiplock:
             self.wait_unlocked()
+        if purge is None:
+            purge = self.params.get("purge", True)
+        since = write_started(self.client)
         try:
-            upid = guests.destroy(self.client, guest["node"], guest["vmid"], purge=self.params.get("purge", True),
+            upid = guests.destroy(self.client, guest["node"], guest["vmid"], purge=purge,
                                   skiplock=skiplock, deadline=self.deadline)
         except ProxmoxError as err:
             if err.kind != UNKNOWN:
                 raise
-            upid = None
+            # the answer was lost (596, dropped connection): never sent again; the qmdestroy task it started is
+            # looked up and waited for; with none, the guest being gone means done
             self.step = "destroy"
-            gone = guests.wait_for(lambda: True if self.read_config_or_none() is None else None, self.deadline)
-            if not gone:
-                raise
+            upid = find_started_task(self.client, guest["node"], "qmdestroy", since, vmid=guest["vmid"],
+                                     deadline=self.deadline, settle=DESTROY_SETTLE)
+            if not upid and self.read_config_or_none() is not None:
+                raise ProxmoxError("deleting server %r (vmid %s) got no answer (%s), no qmdestroy task for it "
+                                   "appeared on %s and it still exists; not sending it again - run again to retry"
+                                   % (guest.get("name"), guest["vmid"], err.message, guest["node"]), kind=UNKNOWN,
+                                   method="DELETE", path=err.path)
         self.start_step("destroy", [upid])
 
     def clone_tasks(self):
@@ -257,16 +270,38 @@ class ServerRun(object):
     def read_config_or_none(self):
         return guests.read_config_or_none(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
 
+    def warn(self, text):
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def kept(self, config):
+        """A rebuild's carried values the new clone's ``config`` does not have yet (carry.reapply); {} otherwise."""
+        if self.carried is None or not self.created:
+            if self.carried is not None:
+                for text in self.carried.get("lost") or []:
+                    self.warn(text)         # check mode: what the rebuild would lose
+            return {}
+        values, warnings = carry.reapply(self.carried, config)
+        for text in warnings:
+            if not (text.startswith("cipassword:") and self.params.get("cipassword")):
+                self.warn(text)
+        return values
+
     def plan(self):
         config = self.config
+        keep = self.kept(config)
         base = dict(config)
-        base.update(self.keep)
+        base.update(keep)
         plan = spec.plan_config(base, self.params, self.extras, creating=self.created)
-        for key in sorted(self.keep):
-            if key in plan.updates or key in plan.delete or config.get(key) == self.keep[key]:
+        for key in sorted(keep):
+            if key in plan.updates or key in plan.delete or carry.is_satisfied(key, config, keep[key]):
                 continue
-            plan.set(key, self.keep[key], _display(key, config.get(key)), _display(key, self.keep[key]),
+            plan.set(key, keep[key], _display(key, config.get(key)), _display(key, keep[key]),
                      cloudinit=qc.is_cloudinit_key(key))
+        if spec.password_kept(config, self.params, self.created):
+            self.warn("cipassword: server %r already has a cloud-init password and password_update is on_create, "
+                      "so the cipassword given was not set (Proxmox VE never shows the password back: whether it "
+                      "differs cannot be told); use password_update: always to set it" % self.params["name"])
         return plan
 
     def ensure_config(self):
@@ -348,10 +383,22 @@ class ServerRun(object):
     # --- disk --------------------------------------------------------------------------------------------------
     def ensure_disk(self):
         size = self.extras.get("disk_size")
+        if self.carried is not None:
+            # a rebuild grows the template's disk back to the old size, or to a larger disk_size; never smaller
+            old = self.carried.get("boot_size")
+            if size is not None and old and size < old:
+                self.warn("disk_size: %s is smaller than the old boot disk (%s); the rebuilt server's disk has %s "
+                          "(a rebuild never shrinks it)" % (format_size(size), format_size(old), format_size(old)))
+            if self.created:
+                size = carry.boot_size(self.carried, size)
+            elif size is not None and old:
+                size = max(size, old)       # check mode: the old guest, which has that size already
         if size is None:
             return
         disk = disks.boot_disk(self.config, option="disk_size")
         before = disks.disk_size(self.config, disk, option="disk_size")
+        if self.carried is not None and self.created and before >= size:
+            return      # the new template's disk is larger than the old one already: never shrunk
         target = disks.target_size(before, size=size, option="disk_size")
         if target == before:
             return
@@ -507,6 +554,8 @@ class ServerRun(object):
             "step": self.step,
             "diff": self.diff.result(),
         }
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
         return result
 
 

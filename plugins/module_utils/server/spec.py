@@ -268,6 +268,15 @@ def _plan_password(plan, config, params, creating):
         plan.set("cipassword", password, before, qc.CIPASSWORD_MASK + " (new)", cloudinit=True)
 
 
+def password_kept(config, params, creating):
+    """True when ``cipassword`` was given, ``password_update`` is on_create and the server already has a password,
+    so the given one is not sent (the run says so in ``warnings``; Proxmox VE shows only ``**********``, so whether
+    the two differ cannot be told)."""
+    password = params.get("cipassword")
+    return bool(password) and not creating and params.get("password_update", "on_create") == "on_create" \
+        and bool(config.get("cipassword"))
+
+
 def apply_plan(config, plan):
     """The config as it will read after the plan (for check mode predictions); secrets masked."""
     predicted = dict(config)

@@ -49,6 +49,7 @@ class FakePVE(object):
         self.configs = {}
         self.avail = {}
         self.restore_fails = False
+        self.task_logs = {}
 
     # -- client interface
     def server_time(self):
@@ -146,8 +147,12 @@ class FakePVE(object):
         if outcome == "full":
             return self._task(node, "vzdump", vmid, "vzdump failed: No space left on device")
         upid = self._task(node, "vzdump", vmid)
-        self.add_archive(vmid, node, protected=bool(params.get("protected")))
+        volid = self.add_archive(vmid, node, protected=bool(params.get("protected")))
+        self.task_logs[upid] = ["INFO: creating vzdump archive '/var/lib/vz/dump/%s'" % volid.split("/", 1)[1]]
         return upid
+
+    def task_log(self, params, node, upid):
+        return [{"n": i + 1, "t": line} for i, line in enumerate(self.task_logs.get(upid, []))]
 
     def task_list(self, params, node):
         return [dict(t) for t in self.tasks.values() if t["node"] == node and t["type"] == params.get("typefilter")]
@@ -202,6 +207,7 @@ ROUTES = [
     (r"/nodes/([^/]+)/vzdump", "POST", "vzdump"),
     (r"/nodes/([^/]+)/vzdump/extractconfig", "GET", "extractconfig"),
     (r"/nodes/([^/]+)/tasks", "GET", "task_list"),
+    (r"/nodes/([^/]+)/tasks/([^/]+)/log", "GET", "task_log"),
     (r"/nodes/([^/]+)/qemu/(\d+)/status/stop", "POST", "stop"),
     (r"/nodes/([^/]+)/qemu/(\d+)/status/current", "GET", "status_current"),
     (r"/nodes/([^/]+)/qemu", "POST", "create"),

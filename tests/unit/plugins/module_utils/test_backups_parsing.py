@@ -92,7 +92,9 @@ def test_pick_new_archive_ignores_old_and_preexisting():
     before = [{"volid": "s:backup/old", "ctime": 900}]
     after = before + [{"volid": "s:backup/other", "ctime": 950}, {"volid": "s:backup/new", "ctime": 1001},
                       {"volid": "s:backup/newer", "ctime": 1002}]
-    assert c.pick_new_archive(before, after, 1000)["volid"] == "s:backup/newer"
+    # the task's log names its archive; without the log the oldest fresh one (a queued parallel run's is newer)
+    assert c.pick_new_archive(before, after, 1000, "newer")["volid"] == "s:backup/newer"
+    assert c.pick_new_archive(before, after, 1000)["volid"] == "s:backup/new"
     assert c.pick_new_archive(before, before, 1000) is None
     assert c.pick_new_archive(before, after[:2], 1000) is None
 

@@ -113,3 +113,17 @@ def test_marks_report_new_and_protected():
     arcs = [archive(1000), archive(2000, protected=True), archive(3000)]
     marks = dict((a["volid"], m) for a, m in r.mark_archives(arcs, {"keep_last": 1}, new_volid=arcs[2]["volid"]))
     assert marks == {arcs[2]["volid"]: r.NEW, arcs[1]["volid"]: r.PROTECTED, arcs[0]["volid"]: r.REMOVE}
+
+
+def test_an_archive_another_run_made_meanwhile_is_never_removed():
+    """Two backups of one guest ran one after the other (vzdump queues them per node): the first run's rotation,
+    listing after the second finished, keeps its own archive and leaves the other run's to that run."""
+    old, ours, theirs = archive(1000), archive(1000 + HOUR), archive(1000 + 2 * HOUR)
+    fresh = [ours["volid"], theirs["volid"]]
+    assert [a["volid"] for a in r.archives_to_remove([old, ours, theirs], {"keep_last": 1}, ours["volid"], fresh)] \
+        == [old["volid"]]
+    marks = dict((a["volid"], m) for a, m in r.mark_archives([old, ours, theirs], {"keep_last": 1}, ours["volid"],
+                                                             fresh))
+    assert marks[theirs["volid"]] == r.NEWER and marks[ours["volid"]] == r.NEW
+    protected = archive(500, protected=True)
+    assert protected["volid"] not in removed([protected, old, ours], {"keep_last": 1}, new=ours["volid"])

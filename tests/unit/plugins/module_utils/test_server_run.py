@@ -30,6 +30,10 @@ class FakePve(object):
         self.serial = 0
         self.release = (9, 1)
 
+    @staticmethod
+    def server_time():
+        return 1732600000
+
     def _upid(self, node, kind, vmid):
         self.serial += 1
         return "UPID:%s:%08X:00000001:6745A1B2:%s:%s:root@pam:" % (node, self.serial, kind, vmid)

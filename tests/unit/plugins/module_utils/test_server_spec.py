@@ -12,7 +12,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_conf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import (
-    candidate_vmid, choose_node, kept_settings, resolve_template)
+    candidate_vmid, choose_node, resolve_template)
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB+x/y= ops@example"
 CONFIG = {
@@ -155,10 +155,12 @@ def test_choose_node_by_free_memory():
     assert err.value.option == "node"
 
 
-def test_kept_settings_on_rebuild():
-    keep = kept_settings(CONFIG)
-    assert keep["net0"] == CONFIG["net0"] and keep["ipconfig0"] == CONFIG["ipconfig0"]
-    assert "scsi0" not in keep and "cipassword" not in keep and "digest" not in keep and "name" not in keep
+def test_password_kept_only_when_a_password_exists_and_on_create():
+    assert spec.password_kept(CONFIG, params(cipassword="x"), creating=False)
+    assert not spec.password_kept(CONFIG, params(cipassword="x"), creating=True)
+    assert not spec.password_kept(CONFIG, params(cipassword="x", password_update="always"), creating=False)
+    assert not spec.password_kept(dict(CONFIG, cipassword=None), params(cipassword="x"), creating=False)
+    assert not spec.password_kept(CONFIG, params(), creating=False)
 
 
 def test_candidate_vmid_spreads_after_a_collision():
