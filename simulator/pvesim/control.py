@@ -18,6 +18,10 @@ def apply_fault(sim, fault):
             sim.state.hold_config_lock(int(fault["vmid"]), float(fault["seconds"]))
         elif fault["kind"] == "storage_full":
             sim.state.storage(fault["node"], fault["storage"]).full = True
+        elif fault["kind"] == "storage_unavailable":     # storage.cfg `nodes` leaves that node out
+            key = (fault["node"], fault["storage"])
+            sim.state.storage(*key)
+            sim.state.unavailable[key] = sim.state.storages.pop(key)
         elif fault["kind"] == "agent_off":
             guest = sim.state.guests.get(int(fault["vmid"]))
             if guest is None:
@@ -31,6 +35,8 @@ def apply_fault(sim, fault):
 def clear_faults(sim):
     with sim.state.lock:
         sim.faults.clear()
+        sim.state.storages.update(sim.state.unavailable)
+        sim.state.unavailable.clear()
         for st in sim.state.storages.values():
             st.full = False
         sim.state.lock_until.clear()
