@@ -1,5 +1,6 @@
 """The control API outside /api2: faults, reset, request log, state dump (no auth, JSON)."""
 import json
+import time
 from urllib.parse import parse_qsl, urlsplit
 
 from . import agent
@@ -7,6 +8,7 @@ from .app import Response
 from .errors import ApiError
 from .faults import check_fault
 from .guestconfig import pending_view
+from .model import Volume
 from .state import guest_digest
 
 
@@ -63,6 +65,27 @@ def dump_state(sim):
                 "storages": storages, "pools": dict(state.pools), "tasks": tasks, "faults": sim.faults.listing()}
 
 
+def seed_archive(sim, data):
+    """POST /_sim/archive {"node", "storage", "vmid", "age" (seconds before now), "protected", "size"}: an archive
+    as vzdump leaves it, made ``age`` seconds ago (the guest need not exist: archives of deleted servers). Returns its
+    volid."""
+    with sim.state.lock:
+        st = sim.state.storage(data.get("node", "pve1"), data.get("storage", "local"))
+        vmid = int(data["vmid"])
+        ctime = int(sim.clock.now() - float(data.get("age", 0)))
+        while True:
+            name = "vzdump-qemu-%d-%s.vma.zst" % (vmid, time.strftime("%Y_%m_%d-%H_%M_%S", time.localtime(ctime)))
+            if "%s:backup/%s" % (st.name, name) not in st.volumes:
+                break
+            ctime -= 1
+        vol = Volume("%s:backup/%s" % (st.name, name), int(data.get("size", 64 * 1024 ** 2)), vmid, "backup",
+                     "vma.zst", ctime)
+        vol.config = "memory: 2048\nname: seeded-%d\n" % vmid
+        vol.protected = bool(data.get("protected"))
+        st.volumes[vol.volid] = vol
+        return vol.volid
+
+
 def handle(sim, method, raw_path, body):
     url = urlsplit(raw_path)
     path = url.path[len("/_sim"):].rstrip("/")
@@ -94,6 +117,8 @@ def _route(sim, method, path, query, data):
         return {"next": nxt, "requests": entries}
     if (method, path) == ("GET", "/state"):
         return dump_state(sim)
+    if (method, path) == ("POST", "/archive"):
+        return seed_archive(sim, data)
     if (method, path) == ("POST", "/broadcast"):     # pvestatd's status broadcast now (tests of the lag)
         with sim.state.lock:
             sim.broadcast.run_now()
