@@ -63,7 +63,7 @@ options:
     type: str
   allow_migrate:
     description:
-      - Move an existing server to O(node) when it is on another node (C(POST /nodes/{node}/qemu/{vmid}/migrate)):
+      - Move an existing server to O(node) when it is on another node (C(POST /nodes/{node}/qemu/{vmid}/migrate)),
         offline when it is stopped, live (C(online)) when it runs, copying disks on per-node storage
         (C(with-local-disks)) to the same storage on O(node), or to O(migrate_storage).
       - Checked before any change - the target node is online, has the storages (and room) for the server's local

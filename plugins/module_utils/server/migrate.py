@@ -58,8 +58,8 @@ def plan_migration(client, guest, target, migrate_storage=None, start_after=Fals
                          % (what, ", ".join(str(r) for r in pre["local_resources"])), option="node")
     blocked = (pre.get("not_allowed_nodes") or {}).get(target) or {}
     local = [d for d in pre.get("local_disks") or [] if d.get("volid") and not _is_iso(d)]
-    storages = dict((s.get("storage"), s) for s in client.get(api_path("nodes", target, "storage"),
-                                                               params={"enabled": 1}, deadline=deadline) or [])
+    listed = client.get(api_path("nodes", target, "storage"), params={"enabled": 1}, deadline=deadline) or []
+    storages = dict((s.get("storage"), s) for s in listed)
     needed = {}
     for disk in local:
         sid = migrate_storage or _storage(disk["volid"])
@@ -106,8 +106,8 @@ def _is_iso(disk):
 
 
 def _memory_mib(value):
-    text = str(value if value is not None else 512).split(",")[0]
-    return int(text.replace("current=", "")) if text.replace("current=", "").isdigit() else 512
+    text = str(value if value is not None else 512).split(",", 1)[0].replace("current=", "")
+    return int(text) if text.isdigit() else 512
 
 
 def ensure_node(run):
