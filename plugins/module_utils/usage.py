@@ -14,7 +14,9 @@ guest did not exist yet, or the RRD had no update) count as nothing.
 The steps differ per release (pmxcfs rrd_def_vm / rrd_def_vm_pve9_0 and PVE/RRD.pm $setup):
 7.x/8.x ("pve2" layout): 70 rows each of 1 min (hour), 30 min (day), 3 h (week), 12 h (month), 1 week (year);
 9.x: hour 60 x 1 min, day 1440 x 1 min, week 336 x 30 min, month 1440 x 30 min, year 1440 x 6 h. A window is
-read from the finest timeframe whose rows reach back to its start.
+read from the timeframe with the fewest rows among those whose rows reach back to its start (9.x: a day from the
+week rows, 336 of 30 min, not 1440 of 1 min): each row's bytes are exact, so only a partly covered first or last
+step is pro-rated.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -68,32 +70,40 @@ def parse_time(value, now, option):
                      "or an age such as 36h or 7d" % (option, value), option=option)
 
 
-def choose_timeframe(release, now, since):
-    """(timeframe, step, complete): the finest timeframe whose rows, ending at the last whole step before ``now``,
-    reach back to ``since``; the year timeframe with complete False when none does."""
-    steps = layout(release)
+def _covering(release, now, since):
+    """The timeframes whose rows, ending at the last whole step before ``now``, reach back to ``since``."""
+    out = []
     for name in TIMEFRAMES:
-        step, rows = steps[name]
-        end = step * int(now // step)
-        if end - step * rows <= since:
-            return name, step, True
-    step = steps["year"][0]
-    return "year", step, False
+        step, rows = layout(release)[name]
+        if step * int(now // step) - step * rows <= since:
+            out.append(name)
+    return out
+
+
+def choose_timeframe(release, now, since):
+    """(timeframe, step, complete): of the timeframes that reach back to ``since``, the one with the fewest rows
+    (the finest step among equals) - every step's bytes are exact, so fewer rows cost less and lose nothing inside
+    the window; the year timeframe with complete False when none reaches back that far."""
+    steps = layout(release)
+    covering = _covering(release, now, since)
+    if not covering:
+        return "year", steps["year"][0], False
+    name = min(covering, key=lambda n: (steps[n][1], steps[n][0]))
+    return name, steps[name][0], True
 
 
 def plan_window(release, now, period=None, since=None, until=None):
-    """The window to sum: {since, until, timeframe, step, complete}. A period ends at the last whole step of its
-    timeframe (so a day is whole rows); since/until are used as given (until defaults to now)."""
+    """The window to sum: {since, until, timeframe, step, complete}. A period ends at the last whole step of the
+    timeframe read (so it is whole rows); since/until are used as given (until defaults to now)."""
     if period:
         length = PERIOD_SECONDS[period]
-        for name in TIMEFRAMES:
-            step, rows = layout(release)[name]
-            if step * rows >= length:
-                end = step * int(now // step)
-                return {"since": end - length, "until": end, "timeframe": name, "step": step, "complete": True}
-        step, rows = layout(release)["year"]
+        steps = layout(release)
+        covering = [n for n in TIMEFRAMES if steps[n][0] * steps[n][1] >= length]
+        complete = bool(covering)
+        name = min(covering, key=lambda n: (steps[n][1], steps[n][0])) if covering else "year"
+        step = steps[name][0]
         end = step * int(now // step)
-        return {"since": end - length, "until": end, "timeframe": "year", "step": step, "complete": False}
+        return {"since": end - length, "until": end, "timeframe": name, "step": step, "complete": complete}
     if since is None:
         raise InputError("period: give period, or since (and until) for a window", option="period")
     until = now if until is None else until
