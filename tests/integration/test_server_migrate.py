@@ -59,7 +59,7 @@ def test_refused_targets_change_nothing(servers, run_playbook):
 def test_migrate_stopped_and_running_then_rerun(servers, run_playbook):
     check = run_playbook([task("check", name="mv-stopped", node="pve2", allow_migrate=True)], check=True, diff=True)
     assert check.task("check")["changed"] is True and check.task("check")["diff"]["after"]["node"] == "pve2"
-    assert servers.guest(160)["_node"] == "pve1"
+    assert servers.guest(160)["_node"] == target
     mark = servers.mark()
     moves = [task("stopped", name="mv-stopped", node="pve2", allow_migrate=True),
              task("running", name="mv-running", node="pve2", allow_migrate=True, state="started")]
@@ -81,3 +81,19 @@ def test_migrate_stopped_and_running_then_rerun(servers, run_playbook):
     again = run_playbook(moves)
     assert again.ok and [again.task(t)["changed"] for t in ("stopped", "running")] == [False, False]
     assert servers.writes(mark) == []
+
+
+def test_no_wait_returns_the_task_and_the_next_run_waits_for_it(servers, run_playbook):
+    """mv-stopped to the other node with wait: false; a run without node waits for that migration."""
+    target = "pve1" if servers.guest(160)["_node"] == "pve2" else "pve2"
+    servers.fault(kind="task_duration", type="qmigrate", seconds=120)      # 6 s real: still running at the next run
+    started = run_playbook([task("back", name="mv-stopped", node=target, allow_migrate=True, wait=False)])
+    result = started.task("back")
+    assert result["changed"] is True and result["step"] == "migrate"
+    assert [(t["type"], t["status"]) for t in result["tasks"]] == [("qmigrate", "running")]
+    mark = servers.mark()
+    after = run_playbook([task("after", name="mv-stopped", cores=2)])
+    assert after.ok and after.task("after")["node"] == target, after.task("after")
+    assert [t["type"] for t in after.task("after")["tasks"]][:1] == ["qmigrate"]      # waited for, not started
+    assert [w for w in servers.writes(mark) if w["path"].endswith("/migrate")] == []
+    assert servers.guest(160)["_node"] == target

@@ -119,16 +119,16 @@ def ensure_node(run):
     params = run.params
     target = params.get("node")
     guest = run.guest
-    if not target or guest is None:
+    if guest is None:
         return
-    if guest.get("lock") == "migrate":
+    if guest.get("lock") == "migrate":         # an earlier run's migration (wait: false): its end decides the node
         upids = guests.running_tasks(run.client, guest["node"], vmid=guest["vmid"], typefilter="qmigrate",
                                      deadline=run.deadline)
         run.start_step("migrate", upids)
         guest["node"] = locate(run.client, guest["vmid"], deadline=run.deadline) or guest["node"]
         guest["lock"] = None
         run.config = None
-    if target == guest["node"]:
+    if not target or target == guest["node"]:
         return
     if not params.get("allow_migrate"):
         raise InputError("node: server %r is on %s, not %s; set allow_migrate: true to move it there (or leave node "
