@@ -56,6 +56,7 @@ def test_refused_targets_change_nothing(servers, run_playbook):
     assert servers.guest(160)["_node"] == "pve1" and servers.guest(161)["_node"] == "pve1"
 
 
+@pytest.mark.slow
 def test_migrate_stopped_and_running_then_rerun(servers, run_playbook):
     check = run_playbook([task("check", name="mv-stopped", node="pve2", allow_migrate=True)], check=True, diff=True)
     assert check.task("check")["changed"] is True and check.task("check")["diff"]["after"]["node"] == "pve2"
