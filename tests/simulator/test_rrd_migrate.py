@@ -90,3 +90,14 @@ def test_migrate_running_needs_online_and_local_disks(fresh):
     guest = fresh.guest(153)
     assert guest["node"] == "pve2" and guest["status"] == "running"
     assert guest["config"]["scsi0"].startswith("ceph-vm:vm-153-disk-0,")
+
+
+def test_precondition_fields_within_8x(sim8x):
+    """8.0 reports allowed_nodes only for a stopped guest (as 7.4); 8.4 always (qemu-server 8aeaad24); both list
+    mapped-resources; the RRD layout is still pve2 (70 rows)."""
+    sim8x.reset()
+    _server(sim8x, 154, start=True)
+    pre = sim8x.get("/nodes/pve1/qemu/154/migrate", target="pve2")
+    assert pre["running"] == 1 and pre["mapped-resources"] == []
+    assert ("allowed_nodes" in pre) == (sim8x.release == "8.4")
+    assert len(sim8x.get("/nodes/pve1/qemu/154/rrddata", timeframe="day")) == 70
