@@ -27,6 +27,9 @@ description:
     running the same restore again finds it and changes nothing (C(changed=false), RV(already_restored)).
   - With O(state=absent), deletes the archive O(volid). Already gone is not an error. A protected archive is deleted
     only with O(unprotect=true).
+  - With O(state=pruned_orphans), deletes orphaned archives - those whose guest no longer exists in the cluster -
+    created more than O(older_than) ago, on every node (or only O(node), O(storage)). Protected archives are never
+    deleted. In check mode it lists what would go (RV(orphans)) and deletes nothing.
   - vzdump is always called with C(remove=0), so the storage's own retention settings never delete archives as a
     side effect; only the C(keep_*) options of this module do.
   - When the answer to the backup or restore request is lost, the module looks for the task it started in the node's
@@ -51,8 +54,9 @@ options:
       - V(restored) restores O(volid) into a server. This is an action, run each time; on an existing server it needs
         O(force=true).
       - V(absent) deletes the archive O(volid).
+      - V(pruned_orphans) deletes the orphaned archives older than O(older_than), never protected ones.
     type: str
-    choices: [present, restored, absent]
+    choices: [present, restored, absent, pruned_orphans]
     default: present
   vmid:
     description:
@@ -77,11 +81,13 @@ options:
         Required when a backup is made.
       - With O(state=restored), the storage the restored disks go to; by default each disk goes back to the storage
         named in the archive.
+      - With O(state=pruned_orphans), only archives on this storage.
     type: str
   node:
     description:
       - With O(state=restored) into a new id, the node that gets the server. Defaults to the node the archive is on.
         An existing server is always restored on its own node.
+      - With O(state=pruned_orphans), only archives seen from this node.
     type: str
   mode:
     description:
@@ -179,6 +185,11 @@ options:
       - With O(state=restored), start the server after the restore.
     type: bool
     default: false
+  older_than:
+    description:
+      - With O(state=pruned_orphans) (required there), only orphaned archives created longer ago than this age
+        (C(90s), C(30m), C(24h), C(30d), C(2w)) are deleted.
+    type: str
 notes:
   - The module runs the backup on the node of the server and never needs to be told that node.
   - If the server's config is locked by another operation (a resize, another backup), the backup is started again
@@ -226,6 +237,11 @@ EXAMPLES = r"""
     vmid: 201
     unique: true
     start: true
+
+- name: Delete the backups of deleted servers once they are a month old (check mode lists them)
+  jotunheim.proxmox.jotun_backup:
+    state: pruned_orphans
+    older_than: 30d
 
 - name: Restore it over the broken original, stopping it first
   jotunheim.proxmox.jotun_backup:
@@ -298,8 +314,20 @@ archive:
     format: vma.zst
     notes: web01 nightly
     protected: false
+orphans:
+  description: With O(state=pruned_orphans), the orphaned archives deleted (in check mode, that would be deleted).
+  returned: with O(state=pruned_orphans)
+  type: list
+  elements: dict
+kept:
+  description:
+    - With O(state=pruned_orphans), the orphaned archives left in place, each with C(reason) V(protected) or
+      V(young) (created less than O(older_than) ago).
+  returned: with O(state=pruned_orphans)
+  type: list
+  elements: dict
 pruned:
-  description: The archives rotation deleted (in check mode, would delete), newest first.
+  description: The archives rotation (or O(state=pruned_orphans)) deleted (in check mode, would delete), newest first.
   returned: always
   type: list
   elements: str
@@ -363,7 +391,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import Pr
 def main():
     module = ProxmoxModule(
         argument_spec=dict(
-            state=dict(type="str", choices=["present", "restored", "absent"], default="present"),
+            state=dict(type="str", choices=["present", "restored", "absent", "pruned_orphans"], default="present"),
             vmid=dict(type="int"),
             name=dict(type="str"),
             volid=dict(type="str"),
@@ -386,8 +414,10 @@ def main():
             backup_before=dict(type="bool", default=True),
             unique=dict(type="bool", default=False),
             start=dict(type="bool", default=False),
+            older_than=dict(type="str"),
         ),
-        required_if=[("state", "restored", ["volid"]), ("state", "absent", ["volid"])],
+        required_if=[("state", "restored", ["volid"]), ("state", "absent", ["volid"]),
+                     ("state", "pruned_orphans", ["older_than"])],
         mutually_exclusive=[("vmid", "name")],
         supports_check_mode=True,
         wait=True,

@@ -44,6 +44,10 @@ options:
     description:
       - Only archives on this storage.
     type: str
+  orphan:
+    description:
+      - V(true) lists only orphaned archives (no guest with their vmid exists any more), V(false) only the others.
+    type: bool
 author:
   - Jotunheim maintainers (@jotunheim)
 """
@@ -123,6 +127,12 @@ archives:
       description: Whether the archive is protected.
       type: bool
       sample: false
+    orphan:
+      description:
+        - True when no guest with the archive's vmid exists in the cluster any more (read from
+          C(/cluster/resources)); false for archives whose name does not tell their vmid.
+      type: bool
+      sample: false
 offline_nodes:
   description: Nodes that were offline, whose local storages could not be listed.
   returned: always
@@ -142,6 +152,7 @@ def main():
             name=dict(type="str"),
             node=dict(type="str"),
             storage=dict(type="str"),
+            orphan=dict(type="bool"),
         ),
         supports_check_mode=True,
         wait=False,

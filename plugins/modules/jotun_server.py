@@ -58,7 +58,24 @@ options:
         on shared storage. A template on per-node storage builds only on its own node; when O(node) names another
         node, the template of the same name on O(node) is used if there is one, else the run fails before any
         change, naming O(node) and the template's storage.
-      - Ignored for an existing server, which is found wherever it is.
+      - An existing server is found wherever it is. When it is on another node, the run fails before any change
+        unless O(allow_migrate=true), which moves it to O(node).
+    type: str
+  allow_migrate:
+    description:
+      - Move an existing server to O(node) when it is on another node (C(POST /nodes/{node}/qemu/{vmid}/migrate)),
+        offline when it is stopped, live (C(online)) when it runs, copying disks on per-node storage
+        (C(with-local-disks)) to the same storage on O(node), or to O(migrate_storage).
+      - Checked before any change - the target node is online, has the storages (and room) for the server's local
+        disks and, for a running server (or O(state=started)), enough free memory - else the run fails naming
+        O(node) or O(migrate_storage).
+      - V(false) keeps a typo in O(node) from moving a customer's server.
+    type: bool
+    default: false
+  migrate_storage:
+    description:
+      - With O(allow_migrate), the storage on O(node) that the server's local disks are copied to
+        (C(targetstorage)); by default each disk goes to the storage of the same name there.
     type: str
   state:
     description:
@@ -351,11 +368,13 @@ diff:
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.run import run_module
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import migrate
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.spec import argument_spec
 
 
 def main():
-    module = ProxmoxModule(argument_spec=argument_spec(), supports_check_mode=True, wait=True)
+    module = ProxmoxModule(argument_spec=dict(argument_spec(), **migrate.argument_spec()), supports_check_mode=True,
+                           wait=True)
     module.run(run_module)
 
 

@@ -1,5 +1,6 @@
 """The control API outside /api2: faults, reset, request log, state dump (no auth, JSON)."""
 import json
+import time
 from urllib.parse import parse_qsl, urlsplit
 
 from . import agent
@@ -8,6 +9,7 @@ from .errors import ApiError
 from .faults import check_fault
 from .fleet import seed_guests
 from .guestconfig import pending_view
+from .model import Volume
 from .state import guest_digest
 
 
@@ -19,6 +21,10 @@ def apply_fault(sim, fault):
             sim.state.hold_config_lock(int(fault["vmid"]), float(fault["seconds"]))
         elif fault["kind"] == "storage_full":
             sim.state.storage(fault["node"], fault["storage"]).full = True
+        elif fault["kind"] == "storage_unavailable":     # storage.cfg `nodes` leaves that node out
+            key = (fault["node"], fault["storage"])
+            sim.state.storage(*key)
+            sim.state.unavailable[key] = sim.state.storages.pop(key)
         elif fault["kind"] == "agent_off":
             guest = sim.state.guests.get(int(fault["vmid"]))
             if guest is None:
@@ -32,6 +38,8 @@ def apply_fault(sim, fault):
 def clear_faults(sim):
     with sim.state.lock:
         sim.faults.clear()
+        sim.state.storages.update(sim.state.unavailable)
+        sim.state.unavailable.clear()
         for st in sim.state.storages.values():
             st.full = False
         sim.state.lock_until.clear()
@@ -56,6 +64,27 @@ def dump_state(sim):
         return {"release": "%d.%d" % sim.release, "speed": sim.clock.speed, "guests": guests,
                 "archives": [v for v in volumes if v["content"] == "backup"], "volumes": volumes,
                 "storages": storages, "pools": dict(state.pools), "tasks": tasks, "faults": sim.faults.listing()}
+
+
+def seed_archive(sim, data):
+    """POST /_sim/archive {"node", "storage", "vmid", "age" (seconds before now), "protected", "size"}: an archive
+    as vzdump leaves it, made ``age`` seconds ago (the guest need not exist: archives of deleted servers). Returns its
+    volid."""
+    with sim.state.lock:
+        st = sim.state.storage(data.get("node", "pve1"), data.get("storage", "local"))
+        vmid = int(data["vmid"])
+        ctime = int(sim.clock.now() - float(data.get("age", 0)))
+        while True:
+            name = "vzdump-qemu-%d-%s.vma.zst" % (vmid, time.strftime("%Y_%m_%d-%H_%M_%S", time.localtime(ctime)))
+            if "%s:backup/%s" % (st.name, name) not in st.volumes:
+                break
+            ctime -= 1
+        vol = Volume("%s:backup/%s" % (st.name, name), int(data.get("size", 64 * 1024 ** 2)), vmid, "backup",
+                     "vma.zst", ctime)
+        vol.config = "memory: 2048\nname: seeded-%d\n" % vmid
+        vol.protected = bool(data.get("protected"))
+        st.volumes[vol.volid] = vol
+        return vol.volid
 
 
 def handle(sim, method, raw_path, body):
@@ -94,6 +123,8 @@ def _route(sim, method, path, query, data):
             vmids = seed_guests(sim.state, data.get("guests", 0), data.get("start_vmid", 1000))
             sim.state.cond.notify_all()
         return {"vmids": vmids}
+    if (method, path) == ("POST", "/archive"):
+        return seed_archive(sim, data)
     if (method, path) == ("POST", "/broadcast"):     # pvestatd's status broadcast now (tests of the lag)
         with sim.state.lock:
             sim.broadcast.run_now()

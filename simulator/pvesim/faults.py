@@ -6,7 +6,7 @@ from .errors import ApiError
 
 KINDS = ("status", "latency", "drop", "task_fail", "task_warn", "task_duration", "task_invisible", "hold_lock",
          "storage_full", "ignore_acpi")
-KINDS += ("agent_off",)     # the guest agent of a running guest stops answering until its next start
+KINDS += ("agent_off", "storage_unavailable")     # the guest agent of a running guest stops answering until its next start
 TASK_KINDS = ("task_fail", "task_warn", "task_duration", "task_invisible")
 DEFAULT_MESSAGES = {500: "Internal Server Error", 596: "Connection timed out", 599: "Internal error",
                     503: "Service Unavailable", 502: "Bad Gateway"}
@@ -20,7 +20,8 @@ def check_fault(fault):
     needs = {"status": ("path", "status"), "latency": ("path", "seconds"), "drop": ("path",),
              "task_fail": ("type",), "task_warn": ("type",), "task_duration": ("type", "seconds"),
              "task_invisible": ("type",), "hold_lock": ("vmid", "seconds"), "storage_full": ("node", "storage"),
-             "ignore_acpi": ("vmid",), "agent_off": ("vmid",)}[kind]
+             "ignore_acpi": ("vmid",), "agent_off": ("vmid",),
+             "storage_unavailable": ("node", "storage")}[kind]
     missing = [k for k in needs if k not in fault]
     if missing:
         raise ApiError(400, "fault %s: missing %s" % (kind, ", ".join(missing)))

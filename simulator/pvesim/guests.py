@@ -60,7 +60,8 @@ def list_guests(call):
 
 def guest_index(call):
     call.guest()
-    return [{"subdir": s} for s in ("config", "pending", "status", "clone", "resize", "template", "cloudinit")]
+    return [{"subdir": s} for s in ("config", "pending", "status", "clone", "resize", "template", "cloudinit",
+                                    "migrate", "rrddata")]
 
 
 def get_config(call):

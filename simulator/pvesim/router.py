@@ -2,7 +2,7 @@
 import re
 
 from . import agent, auth, backups, clone, cluster, guests, pools, power, resize, snapshots, storage, tasksapi
-from . import network
+from . import migrate, network, rrd
 
 VMS = "/vms/{vmid}"
 ROUTES = [
@@ -50,6 +50,9 @@ ROUTES = [
     ("GET", "/nodes/{node}/qemu/{vmid}/status/current", guests.status_current, None),
     ("PUT", "/nodes/{node}/qemu/{vmid}/resize", resize.resize, (VMS, "VM.Config.Disk")),
     ("POST", "/nodes/{node}/qemu/{vmid}/template", guests.template, (VMS, "VM.Allocate")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/rrddata", rrd.rrddata, None),
+    ("GET", "/nodes/{node}/qemu/{vmid}/migrate", migrate.precondition, None),
+    ("POST", "/nodes/{node}/qemu/{vmid}/migrate", migrate.migrate, (VMS, "VM.Migrate")),
     ("POST", "/nodes/{node}/vzdump", backups.vzdump, ("/vms/{vmid}", "VM.Backup")),
     ("GET", "/nodes/{node}/vzdump/extractconfig", backups.extractconfig, ("/vms/{vmid}", "VM.Backup")),
     ("GET", "/nodes/{node}/qemu/{vmid}/snapshot", snapshots.snapshot_list, None),

@@ -345,6 +345,22 @@ TABLE.update({   # /access/permissions and the guest agent (tasks-transport)
         r, command=S() if r < (8, 0) else {"type": "array"}, **{"input-data": S(65536)}),
     ("GET", "/nodes/{node}/qemu/{vmid}/agent/exec-status"): lambda r: _vm(r, pid=I(req=True)),
 })
+TABLE.update({   # usage (RRD) and migration
+    ("GET", "/nodes/{node}/qemu/{vmid}/rrddata"): lambda r: _vm(
+        r, timeframe=E("hour", "day", "week", "month", "year", req=True), cf=E("AVERAGE", "MAX")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/migrate"): lambda r: _vm(r, target=S(fmt="pve-node")),
+    ("POST", "/nodes/{node}/qemu/{vmid}/migrate"): lambda r: _migrate(r),
+})
+
+
+def _migrate(rel):
+    out = _vm(rel, target=dict(NODE), online=B(), force=B(), bwlimit=I(0), migration_network=S(),
+              migration_type=E("secure", "insecure"), targetstorage=S(), **{"with-local-disks": B()})
+    if rel >= (9, 0):
+        out["with-conntrack-state"] = B()
+    return out
+
+
 for _action in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume"):
     TABLE[("POST", "/nodes/{node}/qemu/{vmid}/status/" + _action)] = (lambda a: lambda r: _power(r, a))(_action)
 

@@ -58,6 +58,7 @@ class State:
             self.nodes = {n.name: n for n in (Node("pve1", 1, 16, 64 * GIB, "192.168.100.11"),
                                                Node("pve2", 2, 16, 64 * GIB, "192.168.100.12"))}
             self.storages = {}
+            self.unavailable = {}    # (node, storage) -> Storage left out of that node (fault storage_unavailable)
             for node in self.nodes:
                 self.storages[(node, "local")] = Storage(node, "local", "dir", ["iso", "vztmpl", "backup", "snippets"],
                                                          100 * GIB, 9 * GIB, "/var/lib/vz")

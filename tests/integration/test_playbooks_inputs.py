@@ -25,6 +25,13 @@ CASES = [
     ("destroy", {"server": "x1"}, "missing required arguments: confirm"),
     ("fleet_resize", {"disk_size": "10G"}, "servers or server_tags: say which servers to resize"),
     ("wait", {}, "upids or resize: say which tasks to wait for"),
+    ("usage", {}, "period: give period (hour, day, week, month, year) or since (and end)"),
+    ("usage", {"period": "fortnight"}, "period must be one of: hour, day, week, month, year"),
+    ("usage", {"period": "day", "since": "7d"}, "period: give period or since/end, not both"),
+    ("migrate", {"server": "x1"}, "missing required arguments: node"),
+    ("migrate", {"server": "nosuch", "node": "pve2"}, "server: there is no server named nosuch"),
+    ("prune_orphans", {}, "missing required arguments: older_than"),
+    ("prune_orphans", {"older_than": "a month"}, "older_than: a month is not an age"),
 ]
 
 

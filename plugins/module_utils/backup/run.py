@@ -13,6 +13,8 @@ __metaclass__ = type
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import archives
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import ensure_backup
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.orphans import existing_vmids, mark_orphans
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.orphans import prune_orphans
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.restore import restore_backup
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.retention import KEEP_OPTIONS
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.tasks import wait_tasks
@@ -129,6 +131,10 @@ def run_backup(module):
         result = restore_backup(client, params, deadline, check_mode=module.check_mode)
     elif state == "absent":
         result = ensure_absent(client, params, deadline, check_mode=module.check_mode)
+    elif state == "pruned_orphans":
+        result = prune_orphans(client, params, deadline, check_mode=module.check_mode)
+        result.update(orphans=[public(a) for a in result["pruned"]], kept=[public(a) for a in result["kept"]],
+                      pruned=[a["volid"] for a in result["pruned"]])
     elif params.get("volid"):
         result = ensure_attributes(client, params, deadline, check_mode=module.check_mode)
     else:
@@ -157,4 +163,7 @@ def run_backup_info(module):
         vmid = int(guest["vmid"])
     found, offline = archives.list_archives(client, vmid=vmid, node=params.get("node"), storage=params.get("storage"),
                                             deadline=deadline)
+    found = mark_orphans(found, existing_vmids(client, deadline=deadline)) if found else found
+    if params.get("orphan") is not None:
+        found = [a for a in found if a["orphan"] == params["orphan"]]
     return {"changed": False, "archives": [public(a) for a in found], "offline_nodes": offline}

@@ -20,6 +20,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import migrate
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
@@ -105,6 +106,7 @@ class ServerRun(object):
                 builder.finish_clone()
         else:
             builder.finish_clone()
+            migrate.ensure_node(self)       # node names another node: move it (allow_migrate), else fail
         if self.guest is None:      # check mode: nothing to configure against
             return
         self.ensure_config()
