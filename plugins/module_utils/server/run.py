@@ -19,7 +19,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue, spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import Builder, resolve_template
@@ -109,7 +109,9 @@ class ServerRun(object):
         self.ensure_config()
         self.ensure_pool()
         self.ensure_disk()
+        rescue.ensure_media(self)
         self.ensure_power()
+        rescue.ensure_media_applied(self)
         self.refresh()
 
     # --- finding -----------------------------------------------------------------------------------------------
@@ -272,6 +274,7 @@ class ServerRun(object):
         base = dict(config)
         base.update(self.keep)
         plan = spec.plan_config(base, self.params, self.extras, creating=self.created)
+        rescue.keep_mark(plan, config)
         for key in sorted(self.keep):
             if key in plan.updates or key in plan.delete or config.get(key) == self.keep[key]:
                 continue
@@ -386,7 +389,7 @@ class ServerRun(object):
     def ensure_power(self):
         state = self.params["state"]
         status = self.current_status()
-        wanted = {"started": "running", "stopped": "stopped"}.get(state)
+        wanted = {"started": "running", "stopped": "stopped", "rescued": "running"}.get(state)
         if state == "rebuilt" and self.was_running:
             wanted = "running"
         if not self.created and (state == "restarted" or wanted):
