@@ -60,8 +60,6 @@ def validate(params):
         if not name:
             raise InputError("filename: name the ISO to delete", option="filename")
         check_filename(name)
-    elif name:
-        check_filename(name)
     checksum = params.get("checksum")
     if checksum:
         algorithm = params.get("checksum_algorithm") or "sha256"
@@ -146,8 +144,6 @@ class IsoRun(object):
         if self.changed and not self.check_mode and self.params.get("wait", True):
             after = dict((node, list_isos(self.client, node, self.storage, self.deadline)) for node in nodes)
         isos = [iso for node in nodes for iso in after[node]]
-        if state == "list" and name:
-            isos = [iso for iso in isos if iso["filename"] == name]
         return {"changed": self.changed, "volid": volid, "filename": name, "storage": self.storage, "nodes": nodes,
                 "isos": isos, "downloaded": self.downloaded, "deleted": self.deleted, "verified": self.verified,
                 "tasks": self.tasks,
@@ -233,6 +229,19 @@ def run_iso(module):
     if not getattr(module, "_diff", False):
         result.pop("diff", None)
     return result
+
+
+def run_iso_info(module):
+    """jotun_iso_info: the ISO images on ``storage`` of ``node`` (or of every node where it takes ISOs)."""
+    params = module.params
+    deadline = module.deadline() if hasattr(module, "deadline") else None
+    if params.get("filename"):
+        check_filename(params["filename"])
+    nodes = target_nodes(module.client, params, deadline)
+    storage = params.get("storage") or "local"
+    isos = [iso for node in nodes for iso in list_isos(module.client, node, storage, deadline)
+            if not params.get("filename") or iso["filename"] == params["filename"]]
+    return {"changed": False, "nodes": nodes, "storage": storage, "isos": isos}
 
 
 def find_iso(client, node, value, option="iso", deadline=None):

@@ -195,9 +195,8 @@ class SnapshotRun(object):
                 if not guests.is_locked_failure(err):
                     raise
                 self.tasks.extend(err.tasks or [])
-        raise ProxmoxError("server %s (vmid %s) stayed locked; nothing was changed" % (self.guest.get("name"),
-                                                                                     self.guest["vmid"]),
-                           kind=RETRYABLE, locked=True)
+        raise ProxmoxError("server %s (vmid %s) stayed locked; nothing was changed"
+                           % (self.guest.get("name"), self.guest["vmid"]), kind=RETRYABLE, locked=True)
 
     def _exists(self, name):
         return lambda: any(s["name"] == name for s in self._snapshots()[0])

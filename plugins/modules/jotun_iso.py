@@ -21,8 +21,7 @@ description:
     leaves no file behind.
   - With O(state=absent), deletes the ISO from those nodes. It is refused, naming the servers, while any server
     has it in a drive.
-  - With O(state=list), only lists the ISO images (of O(filename) alone when given). Every state returns the
-    listing in RV(isos).
+  - Every run returns the ISO images of those nodes in RV(isos); M(jotunheim.proxmox.jotun_iso_info) only lists.
 extends_documentation_fragment:
   - jotunheim.proxmox.connection
   - jotunheim.proxmox.wait
@@ -37,9 +36,9 @@ attributes:
     details: The ISO volids per node (C(volid@node)) before and after.
 options:
   state:
-    description: V(present) downloads where missing, V(absent) deletes, V(list) only lists.
+    description: V(present) downloads where missing, V(absent) deletes.
     type: str
-    choices: [present, absent, list]
+    choices: [present, absent]
     default: present
   url:
     description: The http:// or https:// URL to download from (O(state=present)).
@@ -73,6 +72,7 @@ notes:
     in the task logs. With O(wait=false) it returns the running tasks for M(jotunheim.proxmox.jotun_task).
   - See docs/iso.md for the library, the CD-ROM drive of M(jotunheim.proxmox.jotun_server) and rescue mode.
 seealso:
+  - module: jotunheim.proxmox.jotun_iso_info
   - module: jotunheim.proxmox.jotun_server
   - module: jotunheim.proxmox.jotun_task
 author:
@@ -85,12 +85,6 @@ EXAMPLES = r"""
     url: https://cdimage.debian.org/debian-cd/current/amd64/iso-cd/debian-12.8.0-amd64-netinst.iso
     checksum: "{{ debian_sha256 }}"
 
-- name: What is in the library on pve1
-  jotunheim.proxmox.jotun_iso:
-    state: list
-    node: pve1
-  register: library
-
 - name: Remove an old image (refused while a server uses it)
   jotunheim.proxmox.jotun_iso:
     filename: debian-11.iso
@@ -99,7 +93,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 volid:
-  description: The ISO's volume id on O(storage); null with O(state=list) without O(filename).
+  description: The ISO's volume id on O(storage).
   returned: always
   type: str
   sample: local:iso/debian-12.iso
@@ -162,7 +156,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import Pr
 def main():
     module = ProxmoxModule(
         argument_spec=dict(
-            state=dict(type="str", choices=["present", "absent", "list"], default="present"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
             url=dict(type="str"),
             filename=dict(type="str"),
             storage=dict(type="str", default="local"),

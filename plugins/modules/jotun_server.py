@@ -73,7 +73,7 @@ options:
       - V(rebuilt) - the server is deleted and cloned again from O(template), keeping its vmid, node, name, MAC
         address, network and cloud-init settings (and its resources unless given). This B(erases its disks) and acts
         on every run that asks for it. The server is started again when it was running.
-      - V(rescued) - the server boots the rescue ISO O(rescue_iso) with its disks attached: the ISO goes into its
+      - V(rescued) - the server boots the rescue ISO O(rescue_iso) with its disks attached - the ISO goes into its
         CD-ROM drive, which boots first, the old boot order is remembered in a last line of its description, and the
         server is started (rebooted when it was running). A later run with V(started) (or V(present), V(stopped),
         V(restarted)) puts the boot order back, ejects the ISO and, with V(started), reboots a running server into
@@ -221,7 +221,7 @@ options:
   boot_order:
     description:
       - The boot devices in order, like V([scsi0, ide3, net0]); each must exist on the server (after O(iso)).
-        Written as Proxmox's C(boot: order=...). On a running server it applies at the next start.
+        Written as Proxmox's C(boot) setting, C(order=...). On a running server it applies at the next start.
     type: list
     elements: str
   rescue_iso:

@@ -73,7 +73,7 @@ def test_iso_library_mount_boot_order_and_rescue(fresh, run_playbook):
         task("download2", ISO, url=URL, checksum=sha256(URL)),
         task("badchecksum", ISO, url="https://iso.pvesim.test/other.iso", node="pve1", checksum="0" * 64),
         task("unreachable", ISO, url="https://mirror.example.org/x.iso", node="pve2"),
-        task("list", ISO, state="list", filename="alpine-3.20.iso"),
+        task("list", ISO + "_info", filename="alpine-3.20.iso"),
         srv("mount", iso="alpine-3.20.iso", diff=True),
         srv("mount2", iso="local:iso/alpine-3.20.iso"),
         srv("boot", boot_order=["ide3", "scsi0", "net0"], diff=True),

@@ -26,7 +26,11 @@ def test_snapshot_iso_and_rescue_jobs(sim, run_playbook):
     url = "https://iso.pvesim.test/rescue-tools.iso?size=64M"
     iso = run_playbook(playbook("iso"), extra_vars={"url": url, "filename": "rescue-tools.iso", "node": "pve1"})
     assert iso.ok, iso
-    assert task_named(iso, "Download, list or delete")["result"]["downloaded"] == ["pve1"]
+    assert task_named(iso, "Download or delete")["result"]["downloaded"] == ["pve1"]
+    listed = run_playbook(playbook("iso"), extra_vars={"action": "list"})
+    assert listed.ok, listed
+    volids = [i["volid"] + "@" + i["node"] for i in task_named(listed, "Read the library")["result"]["isos"]]
+    assert "local:iso/rescue-tools.iso@pve1" in volids and "local:iso/rescue-tools.iso@pve2" not in volids
 
     rescue = run_playbook(playbook("rescue"), extra_vars={"server": "web01", "rescue": True,
                                                           "rescue_iso": "rescue-tools.iso"})
