@@ -84,6 +84,7 @@ def test_iso_library_mount_boot_order_and_rescue(fresh, run_playbook):
         task("delete", ISO, filename="alpine-3.20.iso", state="absent"),
         task("delete2", ISO, filename="alpine-3.20.iso", state="absent"),
         srv("start", state="started"),
+        srv("rescuecheck", state="rescued", rescue_iso=RESCUE, check_mode=True, diff=True),
         srv("rescue", state="rescued", rescue_iso=RESCUE, diff=True),
         srv("rescue2", state="rescued", rescue_iso=RESCUE),
         srv("back", state="started", diff=True),
@@ -122,6 +123,9 @@ def test_iso_library_mount_boot_order_and_rescue(fresh, run_playbook):
     assert not res(run, "eject2")["changed"]
     assert res(run, "delete")["deleted"] == ["pve1", "pve2"] and not res(run, "delete2")["changed"]
 
+    check = res(run, "rescuecheck")
+    assert check["changed"] and check["diff"]["after"]["boot_order"] == ["ide3", "scsi0", "net0"], check
+    assert check["diff"]["after"]["iso"] == "local:iso/%s" % RESCUE and not check["tasks"]
     rescue = res(run, "rescue")
     assert not rescue["failed"], rescue
     assert rescue["changed"] and rescue["status"] == "running"
@@ -130,6 +134,7 @@ def test_iso_library_mount_boot_order_and_rescue(fresh, run_playbook):
     assert "jotun: rescue boot=order=scsi0;net0 cdrom=ide3:none" in rescue["config"]["description"]
     assert "qmreboot" in [t["type"] for t in rescue["tasks"]]
     assert rescue["diff"]["after"]["rescue"] is True
+    assert rescue["diff"]["before"]["boot_order"] == ["scsi0", "net0"]        # check mode wrote nothing
     assert not res(run, "rescue2")["changed"], res(run, "rescue2")
     back = res(run, "back")
     assert back["changed"] and back["config"]["boot"] == "order=scsi0;net0"

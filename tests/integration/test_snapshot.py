@@ -58,9 +58,10 @@ def test_snapshot_lifecycle(fresh, run_playbook):
     assert sim.writes(mark) == []
 
     # a snapshot worker holds the lock when the module starts: it waits, then takes its own
-    sim.fault(kind="task_duration", type="qmsnapshot", seconds=40, count=1)
+    sim.fault(kind="task_duration", type="qmsnapshot", seconds=200, count=1)   # 10 s at speed 20
     locker = sim.api("POST", "/nodes/pve1/qemu/100/snapshot", snapname="locker")
     run = run_playbook([
+        task("timeout", name="web01", snapshot="s0", wait_timeout=0.5),
         task("create", name="web01", snapshot="s1", description="first"),
         task("again", name="web01", snapshot="s1", description="first"),
         task("check", name="web01", snapshot="s2", check_mode=True, diff=True),
@@ -79,6 +80,8 @@ def test_snapshot_lifecycle(fresh, run_playbook):
         task("deleteagain", name="web01", snapshot="daily-b", state="absent"),
     ], timeout=900)
     assert sim.wait_task(locker)["exitstatus"] == "OK"
+    timeout = res(run, "timeout")
+    assert timeout["failed"] and "still locked" in timeout["msg"] and "nothing was changed" in timeout["msg"], timeout
     create = res(run, "create")
     assert not create["failed"], create
     assert create["changed"] and "s1" in names(create) and [t["type"] for t in create["tasks"]] == ["qmsnapshot"]
@@ -87,6 +90,7 @@ def test_snapshot_lifecycle(fresh, run_playbook):
     assert check["changed"] and check["diff"]["after"]["snapshots"][-1] == "s2"
     ram = res(run, "ram")
     assert ram["changed"] and [s for s in ram["snapshots"] if s["name"] == "s2"][0]["vmstate"] is True
+    assert ram["diff"]["before"]["snapshots"] == ["locker", "s1"] and "s0" not in names(ram)
     assert ram["diff"]["before"]["snapshots"] == ["locker", "s1"] and ram["current"]["parent"] == "s2"
     assert res(run, "rot2")["deleted"] == []
     assert res(run, "rot3check")["deleted"] == ["daily-a"] and res(run, "rot3check")["changed"]
