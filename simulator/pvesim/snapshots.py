@@ -41,10 +41,10 @@ def _snapshot(guest, name):
     return guest.snapshots[name]
 
 
-def snapshot_config(call):
-    """GET .../snapshot/{snapname}/config: the snapshot's section of the guest config (its keys plus parent,
-    snaptime, description, vmstate, runningmachine)."""
-    snap = _snapshot(call.guest(), call.params["snapname"])
+def snapshot_config(call, name=None):
+    """GET .../snapshot/{snapname}/config (and GET .../config?snapshot=NAME): the snapshot's section of the guest
+    config (its keys plus parent, snaptime, description, vmstate, runningmachine)."""
+    snap = _snapshot(call.guest(), name or call.params["snapname"])
     out = dict(snap["config"])
     out.pop("parent", None)
     for key in META_KEYS:

@@ -29,6 +29,7 @@ def test_snapshot_tree_vmstate_config_and_rollback(fresh):
     assert snaps["current"]["parent"] == "ram" and snaps["current"]["running"] == 1
     conf = fresh.get(base + "/snapshot/ram/config")
     assert conf["parent"] == "first" and conf["vmstate"] == "local-lvm:vm-260-state-ram" and conf["snaptime"] > 0
+    assert fresh.get(base + "/config", snapshot="ram") == conf
     assert "local-lvm:vm-260-state-ram" in [v["volid"] for v in fresh.get("/nodes/pve1/storage/local-lvm/content")]
     fresh.write("PUT", base + "/snapshot/ram/config", description="with RAM")
     assert fresh.get(base + "/snapshot/ram/config")["description"] == "with RAM"
