@@ -415,6 +415,9 @@ def parse_agent(value):
 # (a retried restore of that archive then changes nothing). It is bookkeeping, not the customer's text: descriptions
 # are compared and shown without it.
 RESTORE_MARK = "jotun: restored from "
+# jotun_server state=rescued remembers the boot order and CD-ROM drive it replaced in a last description line
+# (server/rescue.py); like the restore mark it is bookkeeping and left out of comparisons.
+RESCUE_MARK = "jotun: rescue "
 
 
 def split_restore_mark(value):
@@ -438,7 +441,7 @@ def normalise_description(value):
     if value is None:
         return ""
     value = split_restore_mark(value)[0]
-    return "\n".join(line.rstrip() for line in str(value).rstrip().splitlines())
+    return "\n".join(line.rstrip() for line in str(value).rstrip().splitlines() if not line.startswith(RESCUE_MARK))
 
 
 # --- per-key dispatch ------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ _PROGRESS_RES = (
     re.compile(r"^INFO:\s+(\d{1,3}(?:\.\d+)?)%\s"),                 # vzdump
     re.compile(r"\bprogress (\d{1,3}(?:\.\d+)?)%"),                 # qmrestore (vma), storage copies
     re.compile(r"\((\d{1,3}(?:\.\d+)?)/100%\)"),                     # qemu-img convert
+    re.compile(r"^\s*\d+K(?: [.,]{1,8})+\s+(\d{1,3})%\s"),              # wget --progress=dot:giga (download-url)
 )
 _ELAPSED_RES = (re.compile(r"\bin (\d+)s\b"), re.compile(r"\bduration (\d+) sec\b"))
 _FINAL_LINE_RE = re.compile(r"^TASK (?:OK|WARNINGS: \d+|ERROR: .*)$")
@@ -50,7 +51,7 @@ _WARNINGS_STATUS_RE = re.compile(r"^WARNINGS:\s*\d+")
 
 # Task types that print progress percentages: their log is read from the first look on.
 PROGRESS_TYPES = frozenset(["qmclone", "vzdump", "qmrestore", "qmmove", "imgcopy", "qmigrate", "move_volume",
-                            "vzrestore", "vzclone"])
+                            "vzrestore", "vzclone", "download"])
 TAIL_LINES = 20
 NO_CONTENT = "no content"
 NO_LOG_FILE = "unable to open file - "

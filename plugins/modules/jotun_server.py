@@ -100,9 +100,14 @@ options:
         template's. Unused volumes and snapshots are lost with the old guest (named in RV(warnings)); its firewall
         rules and ACLs are deleted by Proxmox VE and not restored. The server stays in its backup jobs and HA
         (destroyed without purge); a protected server's protection is lifted for the rebuild and set again.
+      - V(rescued) - the server boots the rescue ISO O(rescue_iso) with its disks attached - the ISO goes into its
+        CD-ROM drive, which boots first, the old boot order is remembered in a last line of its description, and the
+        server is started (rebooted when it was running). A later run with V(started) (or V(present), V(stopped),
+        V(restarted)) puts the boot order back, ejects the ISO and, with V(started), reboots a running server into
+        its own system. See docs/iso.md.
     type: str
     default: present
-    choices: [present, started, stopped, restarted, absent, rebuilt]
+    choices: [present, started, stopped, restarted, absent, rebuilt, rescued]
   template:
     description:
       - The template to clone a new server from, by name or vmid. It may live on another node than the new server
@@ -237,6 +242,24 @@ options:
         server before deleting it (O(state=absent)).
     type: bool
     default: false
+  iso:
+    description:
+      - The ISO image in the server's CD-ROM drive - a volid (C(local:iso/debian-12.iso)) or a file name looked up
+        on the ISO storages of the server's node - or V(none) to eject.
+      - The drive is the server's first CD-ROM drive that is not its cloud-init drive; without one, C(ide3) is
+        added (the templates keep cloud-init on C(ide2)).
+      - On a running server the change of medium waits for the next start (see O(apply_pending)).
+    type: str
+  boot_order:
+    description:
+      - The boot devices in order, like V([scsi0, ide3, net0]); each must exist on the server (after O(iso)).
+        Written as Proxmox's C(boot) setting, C(order=...). On a running server it applies at the next start.
+    type: list
+    elements: str
+  rescue_iso:
+    description:
+      - With O(state=rescued), the rescue ISO (a volid or a file name in the library, see M(jotunheim.proxmox.jotun_iso)).
+    type: str
   purge:
     description: With O(state=absent), also remove the server from backup jobs, replication and HA.
     type: bool

@@ -117,7 +117,12 @@ def allocate(state, guest, storage_name, size):
 
 def normalize_drive(state, guest, key, value):
     volume, opts = split_drive(value)
-    if volume in ("none", "cdrom") or opts.get("media") == "cdrom" and ":iso/" in volume:
+    if volume in ("none", "cdrom"):
+        return value
+    if ":iso/" in volume:
+        # an ISO image must exist on the guest's node (qemu-server: PVE::Storage::path on the volid)
+        if state.find_volume(guest.node, volume) is None:
+            raise fail("volume '%s' does not exist" % volume)
         return value
     m = re.match(r"^([a-z][a-z0-9\-_.]*[a-z0-9]):(\d+(\.\d+)?)$", volume, re.I)
     if m:

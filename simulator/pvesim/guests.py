@@ -4,6 +4,7 @@ import functools
 from . import guestconfig as gc
 from .errors import ApiError, TaskError, fail, param_error
 from .model import GIB
+from .snapshots import snapshot_config
 from .state import LOCK_TIMEOUT
 
 CONFIG_TASK_SECONDS = 0.5
@@ -65,7 +66,14 @@ def guest_index(call):
 
 
 def get_config(call):
-    return gc.config_view(call.guest(), str(call.params.get("current", "0")).lower() in ("1", "true"))
+    current = str(call.params.get("current", "0")).lower() in ("1", "true")
+    if call.params.get("snapshot"):
+        # qemu-server vm_config: `snapshot` and `current` exclude each other; the snapshot's section is returned
+        if current:
+            raise param_error({"snapshot": "cannot use 'snapshot' parameter with 'current'",
+                               "current": "cannot use 'snapshot' parameter with 'current'"})
+        return snapshot_config(call, call.params["snapshot"])
+    return gc.config_view(call.guest(), current)
 
 
 def get_pending(call):

@@ -2,7 +2,7 @@
 import re
 
 from . import agent, auth, backups, clone, cluster, guests, pools, power, resize, snapshots, storage, tasksapi
-from . import migrate, network, rrd
+from . import isos, migrate, network, rrd
 
 VMS = "/vms/{vmid}"
 ROUTES = [
@@ -61,6 +61,11 @@ ROUTES = [
     ("DELETE", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}", snapshots.snapshot_delete, (VMS, "VM.Snapshot")),
     ("POST", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback", snapshots.snapshot_rollback,
      (VMS, "VM.Snapshot.Rollback")),
+    ("GET", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", snapshots.snapshot_config, None),
+    ("PUT", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config", snapshots.snapshot_update,
+     (VMS, "VM.Snapshot")),
+    ("POST", "/nodes/{node}/storage/{storage}/download-url", isos.download_url,
+     ("/storage/{storage}", "Datastore.AllocateTemplate")),
     ("POST", "/access/ticket", None, None),
     ("GET", "/access/permissions", auth.access_permissions, None),
     ("POST", "/nodes/{node}/qemu/{vmid}/agent/ping", agent.ping, (VMS, "VM.Monitor")),

@@ -264,6 +264,18 @@ def _prune(rel):
 
 
 UPID = {"node": NODE, "upid": S(req=True)}
+
+
+def _download_url(rel):
+    """pve-storage download_url: content iso/vztmpl (8.4+: also import, and `compression`)."""
+    out = {"node": NODE, "storage": STORAGE, "url": S(pattern=r"https?://.*", req=True),
+           "content": E("iso", "vztmpl", "import", req=True) if rel >= (8, 4) else E("iso", "vztmpl", req=True),
+           "filename": S(255, req=True), "checksum": dict(S(), requires="checksum-algorithm"),
+           "checksum-algorithm": dict(E("md5", "sha1", "sha224", "sha256", "sha384", "sha512"), requires="checksum"),
+           "verify-certificates": B()}
+    if rel >= (8, 4):
+        out["compression"] = S()
+    return out
 SNAPNAME = S(40, fmt="pve-configid", req=True)
 VOLUME = {"node": NODE, "storage": S(fmt="pve-storage-id"), "volume": S(req=True)}
 
@@ -333,6 +345,10 @@ TABLE = {
     ("DELETE", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}"): lambda r: _vm(r, snapname=SNAPNAME, force=B()),
     ("POST", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/rollback"): lambda r: _vm(r, snapname=SNAPNAME, start=B()),
     ("GET", "/nodes/{node}/vzdump/extractconfig"): lambda r: {"node": NODE, "volume": S(req=True)},
+    ("GET", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config"): lambda r: _vm(r, snapname=SNAPNAME),
+    ("PUT", "/nodes/{node}/qemu/{vmid}/snapshot/{snapname}/config"): lambda r: _vm(r, snapname=SNAPNAME,
+                                                                                   description=S()),
+    ("POST", "/nodes/{node}/storage/{storage}/download-url"): _download_url,
 }
 TABLE.update({   # /access/permissions and the guest agent (tasks-transport)
     ("GET", "/access/permissions"): lambda r: {

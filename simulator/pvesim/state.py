@@ -4,6 +4,7 @@ import random
 import threading
 import uuid
 
+from . import isos
 from .errors import fail
 from .model import GIB, MIB, Guest, Node, Storage, Volume, format_size
 
@@ -64,6 +65,8 @@ class State:
                                                          100 * GIB, 9 * GIB, "/var/lib/vz")
                 self.storages[(node, "local-lvm")] = Storage(node, "local-lvm", "lvmthin", ["images", "rootdir"],
                                                              200 * GIB, 0)
+            for node in self.nodes:
+                isos.seed(self, node)
             for name, kind, content, total, used in SHARED_STORAGES:
                 shared = Storage(None, name, kind, content, total, used, shared=True)
                 for node in self.nodes:

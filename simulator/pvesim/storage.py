@@ -41,6 +41,8 @@ def content_entry(vol):
             out["notes"] = vol.notes.split("\n", 1)[0]
         if vol.protected:
             out["protected"] = 1
+    elif vol.content in ("iso", "vztmpl"):
+        out["ctime"] = vol.ctime            # pve-storage Plugin.pm get_subdir_files: volid, format, size, ctime
     else:
         out["used"] = vol.size
     return out
@@ -78,6 +80,8 @@ def content_get(call):
 def path_of(vol):
     storage, name = vol.volid.split(":", 1)
     if storage == "local":
+        if name.startswith("iso/"):
+            return "/var/lib/vz/template/" + name
         return "%s/%s" % (BACKUP_DIR, name.split("/", 1)[1]) if name.startswith("backup/") else "/var/lib/vz/" + name
     return "/dev/pve/%s" % name.split("/")[-1]
 

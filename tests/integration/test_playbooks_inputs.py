@@ -32,6 +32,14 @@ CASES = [
     ("migrate", {"server": "nosuch", "node": "pve2"}, "server: there is no server named nosuch"),
     ("prune_orphans", {}, "missing required arguments: older_than"),
     ("prune_orphans", {"older_than": "a month"}, "older_than: a month is not an age"),
+    ("snapshot", {"server": "x1", "action": "rollback"}, "snapshot: name the snapshot"),
+    ("snapshot", {"server": "x1", "prefix": "d-", "max_count": 0}, "max_count: at least 1, together with prefix"),
+    ("snapshot", {"server": "nosuch", "snapshot": "s1"}, "server: there is no server named nosuch"),
+    ("iso", {"action": "download"}, "url: give the URL to download"),
+    ("iso", {"action": "delete"}, "filename: name the ISO to delete"),
+    ("iso", {"url": "https://iso.pvesim.test/a.iso", "checksum": "xyz"}, "checksum: not a sha256 checksum"),
+    ("rescue", {"server": "x1"}, "missing required arguments: rescue"),
+    ("rescue", {"server": "nosuch", "rescue": True}, "server: there is no server named nosuch"),
 ]
 
 

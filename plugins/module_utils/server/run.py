@@ -21,6 +21,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import migrate
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
@@ -112,7 +113,9 @@ class ServerRun(object):
         self.ensure_config()
         self.ensure_pool()
         self.ensure_disk()
+        rescue.ensure_media(self)
         self.ensure_power()
+        rescue.ensure_media_applied(self)
         self.refresh()
 
     # --- finding -----------------------------------------------------------------------------------------------
@@ -295,6 +298,7 @@ class ServerRun(object):
         base = dict(config)
         base.update(keep)
         plan = spec.plan_config(base, self.params, self.extras, creating=self.created)
+        rescue.keep_mark(plan, config)
         for key in sorted(keep):
             if key in plan.updates or key in plan.delete or carry.is_satisfied(key, config, keep[key]):
                 continue
@@ -425,7 +429,7 @@ class ServerRun(object):
     def ensure_power(self):
         state = self.params["state"]
         status = self.current_status()
-        wanted = {"started": "running", "stopped": "stopped"}.get(state)
+        wanted = {"started": "running", "stopped": "stopped", "rescued": "running"}.get(state)
         if state == "rebuilt" and self.was_running:
             wanted = "running"
         if not self.created and (state == "restarted" or wanted):

@@ -18,9 +18,10 @@ import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
 
-STATES = ["present", "started", "stopped", "restarted", "absent", "rebuilt"]
+STATES = ["present", "started", "stopped", "restarted", "absent", "rebuilt", "rescued"]
 _NAME_RE = re.compile(r"^(?=.{1,63}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$")
 
 
@@ -96,6 +97,9 @@ def argument_spec():
         "shutdown_timeout": {"type": "int", "default": 120},
         "force_stop": {"type": "bool", "default": False},
         "purge": {"type": "bool", "default": True},
+        "iso": {"type": "str"},
+        "boot_order": {"type": "list", "elements": "str"},
+        "rescue_iso": {"type": "str"},
     }
     for option in CONFIG_OPTIONS:
         spec[option.name] = dict(option.spec)
@@ -148,6 +152,7 @@ def validate(params):
         qc.parse_tags(params["tags"], option="tags")
     if params.get("sshkeys"):
         qc.check_sshkeys(params["sshkeys"], option="sshkeys")
+    rescue.validate(params)
     return extras
 
 
