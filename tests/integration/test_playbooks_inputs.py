@@ -25,6 +25,12 @@ CASES = [
     ("destroy", {"server": "x1"}, "missing required arguments: confirm"),
     ("fleet_resize", {"disk_size": "10G"}, "servers or server_tags: say which servers to resize"),
     ("wait", {}, "upids or resize: say which tasks to wait for"),
+    ("build", {"server": "x1", "template": "debian-12", "memroy": 4096},
+     "memroy: not an input of this job; it takes agent, bridge, ciuser, cores, description, disk_size, gateway"),
+    ("password", {"server": "x1", "password": "long-enough-1", "pasword": "x", "restart": True},
+     "pasword: not an input of this job; it takes ciuser, password, restart, server"),
+    ("destroy", {"server": "x1", "confirm": "x1", "delete_backup": True, "forse": 1},
+     "delete_backup, forse: not inputs of this job; it takes confirm, delete_backups, server"),
 ]
 
 
@@ -35,6 +41,14 @@ def test_bad_input_is_refused_before_any_write(sim, run_playbook, name, extra_va
     assert run.rc != 0
     assert message in failure_message(run)
     assert sim.writes(mark) == []
+
+
+def test_awx_variables_and_workflow_artifacts_are_accepted(sim, run_playbook):
+    """AWX adds awx_*/tower_* variables to every job and hands a workflow's set_stats on as `jotun`: the unknown-input
+    check lets them through (here wait.yml goes on to its own check, which fails for want of tasks)."""
+    run = run_playbook(playbook("wait"), extra_vars={"awx_job_id": 7, "tower_job_id": 7, "awx_workflow_job_id": 3,
+                                                     "jotun": {"server": "x1", "upids": []}})
+    assert failure_message(run) == "upids or resize: say which tasks to wait for"
 
 
 def test_module_errors_name_the_option(sim, run_playbook):
