@@ -5,8 +5,13 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import pytest
+import glob
+import os
 
+import pytest
+import yaml
+
+from harness import REPO
 from playbook_helpers import failure_message, playbook
 
 CASES = [
@@ -49,6 +54,26 @@ def test_awx_variables_and_workflow_artifacts_are_accepted(sim, run_playbook):
     run = run_playbook(playbook("wait"), extra_vars={"awx_job_id": 7, "tower_job_id": 7, "awx_workflow_job_id": 3,
                                                      "jotun": {"server": "x1", "upids": []}})
     assert failure_message(run) == "upids or resize: say which tasks to wait for"
+    # in a workflow node the survey's answers for the other nodes pass too, typos still do not
+    run = run_playbook(playbook("wait"), extra_vars={"awx_workflow_job_id": 3, "server": "x1", "memory": 1024})
+    assert failure_message(run) == "upids or resize: say which tasks to wait for"
+    run = run_playbook(playbook("wait"), extra_vars={"awx_workflow_job_id": 3, "server": "x1", "memroy": 1024})
+    assert failure_message(run).startswith("memroy: not an input of this job; it takes jotun, resize, upids, wait")
+
+
+def test_workflow_inputs_list_every_job_input():
+    """tasks/inputs.yml lets a workflow node through the inputs of its sibling jobs: it must list them all."""
+    declared = set()
+    for path in glob.glob(os.path.join(REPO, "playbooks", "*.yml")):
+        with open(path) as handle:
+            for play in yaml.safe_load(handle) or []:
+                for task in play.get("tasks") or []:
+                    if task.get("ansible.builtin.import_tasks") == "tasks/inputs.yml":
+                        declared.update(task["vars"]["job_inputs"])
+    with open(os.path.join(REPO, "playbooks", "tasks", "inputs.yml")) as handle:
+        check = yaml.safe_load(handle)[0]
+    listed = set(check["vars"]["job_workflow_inputs"])
+    assert sorted(declared - {"jotun"} - listed) == [], "add these to job_workflow_inputs in playbooks/tasks/inputs.yml"
 
 
 def test_module_errors_name_the_option(sim, run_playbook):
