@@ -345,7 +345,7 @@ tasks:
       exitstatus: OK
 diff:
   description: The archives notes and protection before and after (O(state=present) with O(volid), O(state=absent)).
-  returned: in diff mode (C(--diff) or C(diff: true))
+  returned: "in diff mode (C(--diff) or C(diff: true))"
   type: dict
   sample: {"before": {"notes": "", "protected": false}, "after": {"notes": "ticket 4711", "protected": true}}
 """

@@ -161,7 +161,7 @@ tasks:
   elements: dict
 diff:
   description: The disk and its size before and after.
-  returned: in diff mode (C(--diff) or C(diff: true))
+  returned: "in diff mode (C(--diff) or C(diff: true))"
   type: dict
   sample: {"before": {"disk": "scsi0", "size": "32G"}, "after": {"disk": "scsi0", "size": "40G"}}
 """

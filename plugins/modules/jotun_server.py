@@ -321,7 +321,7 @@ step:
   sample: done
 diff:
   description: The config keys, disk size and power state before and after (secrets masked).
-  returned: in diff mode (C(--diff) or C(diff: true))
+  returned: "in diff mode (C(--diff) or C(diff: true))"
   type: dict
   sample: {"before": {"memory": 4096}, "after": {"memory": 8192}}
 """
