@@ -240,8 +240,8 @@ def summary(tasks, resizes, counts):
         parts.append(text)
     for resize in resizes:
         if resize["status"] != "done":
-            parts.append("disk %s of %s at %s of %s" % (resize["disk"], resize["vmid"], _human(resize["current_size"] or 0),
-                                                          _human(resize["size"])))
+            parts.append("disk %s of %s at %s of %s" % (
+                resize["disk"], resize["vmid"], _human(resize["current_size"] or 0), _human(resize["size"])))
     return head + (": " + "; ".join(parts) if parts else "")
 
 
