@@ -225,13 +225,14 @@ class ProxmoxClient(object):
 
     @classmethod
     def from_params(cls, params):
-        """Build a client from module parameters (the connection options of doc fragment connection)."""
+        """Build a client from module parameters (the connection options of doc fragment connection); an empty
+        ``api_user`` or ``ca_path`` (an empty AWX credential field) counts as unset."""
         return cls(
-            params.get("api_host"), port=params.get("api_port") or DEFAULT_PORT, user=params.get("api_user"),
+            params.get("api_host"), port=params.get("api_port") or DEFAULT_PORT, user=params.get("api_user") or None,
             password=params.get("api_password"), otp=params.get("api_otp"), token_id=params.get("api_token_id"),
             token_secret=params.get("api_token_secret"),
             validate_certs=True if params.get("validate_certs") is None else params.get("validate_certs"),
-            ca_path=params.get("ca_path"), connect_timeout=params.get("api_connect_timeout") or 5.0,
+            ca_path=params.get("ca_path") or None, connect_timeout=params.get("api_connect_timeout") or 5.0,
             read_timeout=params.get("api_timeout") or 30.0)
 
     # -- identity -------------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ __metaclass__ = type
 import os
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import client as client_mod
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, scrub
@@ -27,6 +28,17 @@ DEFAULT_WAIT_TIMEOUT = 600.0
 ENV_PASSWORD = "PROXMOX_PASSWORD"
 ENV_TOKEN_ID = "PROXMOX_TOKEN_ID"
 ENV_TOKEN_SECRET = "PROXMOX_TOKEN_SECRET"
+
+
+def env_fallback(*names):
+    """The first of the environment variables *names* that is set and not empty (AnsibleFallbackNotFound when none
+    is): AWX credentials inject every field of their type, and an empty field (port, CA path, user) as ``""``,
+    which counts as unset here rather than as a value to convert (``int("")`` would fail every module)."""
+    for name in names:
+        value = os.environ.get(name)
+        if value is not None and value.strip() != "":
+            return value
+    raise AnsibleFallbackNotFound
 
 
 def connection_argument_spec():

@@ -208,7 +208,41 @@ def report(client, upid=None, upids=None, resize=None, wait=True, deadline=None,
               "timed_out": bool(timed_out or (wait and counts["running"]))}
     if fail_on_error and (counts["failed"] or (wait and counts["running"])):
         raise TaskReportError(failure_message(tasks, resizes, counts, result["timed_out"]), result)
+    result["msg"] = summary(tasks, resizes, counts)
     return result
+
+
+def _human(nbytes):
+    value = float(nbytes)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return "%.1f %s" % (value, unit)
+        value /= 1024.0
+    return "%.1f TiB" % value
+
+
+def summary(tasks, resizes, counts):
+    """One line for a job's output: the counts, then each running task's progress (type, id, node, percent,
+    bytes) and each disk not yet at its size."""
+    head = "%(ok)d ok, %(warnings)d warnings, %(failed)d failed, %(running)d running" % counts
+    parts = []
+    for task in tasks:
+        if task_outcome(task) != "running":
+            continue
+        progress = task.get("progress") or {}
+        text = "%s %s on %s" % (task.get("type"), task.get("id") or "-", task.get("node"))
+        if progress.get("percent") is not None:
+            text += " %.1f%%" % progress["percent"]
+            if progress.get("bytes_done") is not None and progress.get("bytes_total"):
+                text += " (%s of %s)" % (_human(progress["bytes_done"]), _human(progress["bytes_total"]))
+            elif progress.get("bytes_done") is not None:
+                text += " (%s read)" % _human(progress["bytes_done"])
+        parts.append(text)
+    for resize in resizes:
+        if resize["status"] != "done":
+            parts.append("disk %s of %s at %s of %s" % (
+                resize["disk"], resize["vmid"], _human(resize["current_size"] or 0), _human(resize["size"])))
+    return head + (": " + "; ".join(parts) if parts else "")
 
 
 def _look(client, raws, wait, deadline):

@@ -44,6 +44,14 @@ _PROGRESS_RES = (
     re.compile(r"\((\d{1,3}(?:\.\d+)?)/100%\)"),                     # qemu-img convert
     re.compile(r"^\s*\d+K(?: [.,]{1,8})+\s+(\d{1,3})%\s"),              # wget --progress=dot:giga (download-url)
 )
+# The byte counts the same lines print: PVE::Format render_bytes ("1.0 GiB", precision 1) for clone, move and vzdump
+# (qemu-server qemu_img_convert / qemu_drive_mirror_monitor, VZDump/QemuServer.pm), plain bytes for vma restores.
+_BYTES_RES = (
+    re.compile(r"transferred (\d+(?:\.\d+)?) ([KMGTP]?i?B) of (\d+(?:\.\d+)?) ([KMGTP]?i?B) \("),
+    re.compile(r"^INFO:\s+\d{1,3}% \((\d+(?:\.\d+)?) ([KMGTP]?i?B) of (\d+(?:\.\d+)?) ([KMGTP]?i?B)\)"),
+)
+_READ_BYTES_RE = re.compile(r"\bprogress \d{1,3}(?:\.\d+)?% \(read (\d+) bytes")
+_BYTE_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024 ** 2, "GiB": 1024 ** 3, "TiB": 1024 ** 4, "PiB": 1024 ** 5}
 _ELAPSED_RES = (re.compile(r"\bin (\d+)s\b"), re.compile(r"\bduration (\d+) sec\b"))
 _FINAL_LINE_RE = re.compile(r"^TASK (?:OK|WARNINGS: \d+|ERROR: .*)$")
 _WARNING_RE = re.compile(r"\bWARN(?:ING)?:\s")
@@ -53,6 +61,8 @@ _WARNINGS_STATUS_RE = re.compile(r"^WARNINGS:\s*\d+")
 PROGRESS_TYPES = frozenset(["qmclone", "vzdump", "qmrestore", "qmmove", "imgcopy", "qmigrate", "move_volume",
                             "vzrestore", "vzclone", "download"])
 TAIL_LINES = 20
+# Lines read from the end of a running task's log to find its progress when only reporting (poll).
+PROGRESS_TAIL = 50
 NO_CONTENT = "no content"
 NO_LOG_FILE = "unable to open file - "
 LOG_PAGE = 500
@@ -113,6 +123,38 @@ def progress_of(line):
             if 0.0 <= value <= 100.0:
                 return value
     return None
+
+
+def _bytes(number, unit):
+    return int(float(number) * _BYTE_UNITS.get(unit, 1))
+
+
+def no_progress():
+    """The ``progress`` of a task whose log printed no progress (yet), or was not read."""
+    return {"percent": None, "bytes_done": None, "bytes_total": None, "line": None}
+
+
+def progress_detail(line):
+    """``{"percent", "bytes_done", "bytes_total", "line"}`` from one progress line of a task log, or None.
+
+    percent is 0-100 (float); the byte counts are ints, None where the line prints none: clone and move disk
+    (``transferred 1.0 GiB of 2.0 GiB (50.00%)``, ``drive-scsi0: ... in 5s``) and vzdump
+    (``INFO:  50% (1.0 GiB of 2.0 GiB) in 2s, read: ...``) print both, rounded as PVE renders them to 0.1 of the
+    unit; a vma restore (``progress 50% (read 1073741824 bytes, duration 1 sec)``) prints the bytes read only."""
+    percent = progress_of(line)
+    if percent is None:
+        return None
+    result = dict(no_progress(), percent=percent, line=line)
+    for regex in _BYTES_RES:
+        match = regex.search(line)
+        if match:
+            result["bytes_done"] = _bytes(match.group(1), match.group(2))
+            result["bytes_total"] = _bytes(match.group(3), match.group(4))
+            return result
+    match = _READ_BYTES_RE.search(line)
+    if match:
+        result["bytes_done"] = int(match.group(1))
+    return result
 
 
 def is_warning(line):
@@ -292,6 +334,7 @@ class _Tracked(object):
         self.tail = collections.deque(maxlen=TAIL_LINES)
         self.warnings = []
         self.progress = Progress()
+        self.last_progress = None      # progress_detail() of the newest progress line read
         self.last_read = None
         self.log_ended = False
         self.follow_log = upid.type in PROGRESS_TYPES
@@ -306,10 +349,13 @@ class _Tracked(object):
                 self.warnings.append(line)
             if _FINAL_LINE_RE.match(line):
                 self.log_ended = True
-            value = progress_of(line)
-            if value is not None and received is not None:
+            detail = progress_detail(line)
+            if detail is None:
+                continue
+            self.last_progress = detail
+            if received is not None:
                 self.follow_log = True
-                self.progress.add(value, elapsed_of(line), self.last_read, received)
+                self.progress.add(detail["percent"], elapsed_of(line), self.last_read, received)
         self.log_start += len(lines)
         if sent is not None:
             self.last_read = sent
@@ -321,6 +367,15 @@ class _Tracked(object):
     def wants_log(self):
         return self.follow_log or self.looks in DISCOVERY_LOOKS
 
+    def progress_report(self):
+        """The newest progress read from the log; a task that ended OK or with warnings is at 100 %."""
+        found = dict(self.last_progress or no_progress())
+        if self.done and outcome(self.status.get("exitstatus")) in ("ok", "warnings"):
+            found["percent"] = 100.0
+            if found["bytes_total"] is not None:
+                found["bytes_done"] = found["bytes_total"]
+        return found
+
     def as_dict(self):
         status = self.status
         result = {
@@ -328,6 +383,7 @@ class _Tracked(object):
             "user": self.upid.user, "status": status.get("status") or "running", "exitstatus": status.get("exitstatus"),
             "warnings": list(self.warnings) if self.done else [],
             "starttime": status.get("starttime", self.upid.starttime), "endtime": status.get("endtime"),
+            "progress": self.progress_report(),
         }
         if self.log_tail is not None:
             result["log_tail"] = list(self.log_tail)
@@ -335,10 +391,12 @@ class _Tracked(object):
 
 
 def started_task(upid):
-    """The task dict of a task just started and not looked at (wait: false): status running, no exit status."""
+    """The task dict of a task just started and not looked at (wait: false): status running, no exit status, no
+    progress read yet (jotun_task reads it)."""
     parsed = parse_upid(upid)
     return {"upid": parsed.raw, "node": parsed.node, "type": parsed.type, "id": parsed.id, "user": parsed.user,
-            "status": "running", "exitstatus": None, "warnings": [], "starttime": parsed.starttime, "endtime": None}
+            "status": "running", "exitstatus": None, "warnings": [], "starttime": parsed.starttime, "endtime": None,
+            "progress": no_progress()}
 
 
 class TaskWaiter(object):
@@ -363,7 +421,23 @@ class TaskWaiter(object):
         tracked = self._track(upids)
         for node, group in self._by_node(tracked).items():
             self._look_at_node(node, group, group, Deadline(self.poll_budget), strict=True)
+        for task in tracked:
+            if not task.done and task.visible and task.upid.type in PROGRESS_TYPES:
+                self._read_progress(task, Deadline(self.poll_budget))
         return [t.as_dict() for t in tracked]
+
+    def _read_progress(self, task, budget):
+        """The newest progress line of a running task: its log's last PROGRESS_TAIL lines (a first read learns the
+        log's length; a long log costs a second read). A log that cannot be read leaves the progress unknown."""
+        try:
+            lines, total = self._read_log(task, 0, PROGRESS_TAIL, budget)
+            if total and total > PROGRESS_TAIL:
+                lines, total = self._read_log(task, total - PROGRESS_TAIL, PROGRESS_TAIL, budget)
+        except ProxmoxError as err:
+            if err.status in (401, 403):
+                raise
+            return
+        task.absorb(lines)
 
     def wait(self, upids, deadline, fail_on_error=True):
         """Wait until every task stopped or *deadline* (a retry.Deadline or seconds) passed.

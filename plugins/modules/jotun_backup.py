@@ -382,6 +382,11 @@ tasks:
       id: "101"
       status: stopped
       exitstatus: OK
+diff:
+  description: The archives notes and protection before and after (O(state=present) with O(volid), O(state=absent)).
+  returned: "in diff mode (C(--diff) or C(diff: true))"
+  type: dict
+  sample: {"before": {"notes": "", "protected": false}, "after": {"notes": "ticket 4711", "protected": true}}
 """
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.run import run_backup

@@ -160,6 +160,11 @@ tasks:
   returned: success
   type: list
   elements: dict
+diff:
+  description: The disk and its size before and after.
+  returned: "in diff mode (C(--diff) or C(diff: true))"
+  type: dict
+  sample: {"before": {"disk": "scsi0", "size": "32G"}, "after": {"disk": "scsi0", "size": "40G"}}
 """
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import run_disk_resize

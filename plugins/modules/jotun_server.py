@@ -384,7 +384,7 @@ warnings:
   sample: ["cipassword: Proxmox VE never shows the old password back, so it cannot be carried over; ..."]
 diff:
   description: The config keys, disk size and power state before and after (secrets masked).
-  returned: always
+  returned: "in diff mode (C(--diff) or C(diff: true))"
   type: dict
   sample: {"before": {"memory": 4096}, "after": {"memory": 8192}}
 """

@@ -140,6 +140,30 @@ tasks:
       description: The last lines of the task log, for tasks that failed or ended with warnings.
       type: list
       elements: str
+    progress:
+      description:
+        - How far the task is, read from the progress lines its log prints, for a panel's progress bar. A running
+          task's log is read for it when it is a clone (C(qmclone)), a disk move (C(qmmove), C(move_volume)), a
+          backup (C(vzdump)) or a restore (C(qmrestore)); other tasks (a disk resize, a start) print no progress
+          and stay at null until they end.
+        - A task that ended with C(OK) or C(WARNINGS) is at V(100).
+        - The tasks other modules return with O(wait=false) carry the same key, all null (not read yet).
+      type: dict
+      contains:
+        percent:
+          description: Percent done (0-100), or null when the log printed no progress (yet).
+          type: float
+        bytes_done:
+          description:
+            - Bytes copied so far, as the log prints them (clone, move and backup round them to 0.1 of their unit,
+              e.g. C(1.0 GiB); a restore prints exact bytes read); null when the log prints no byte counts.
+          type: int
+        bytes_total:
+          description: Bytes to copy in this phase (a clone's current disk, a backup's guest); null when not printed.
+          type: int
+        line:
+          description: The progress line read, as the task log prints it.
+          type: str
   sample:
     - upid: "UPID:pve1:000A1B2C:00F00D12:65A1B2C3:vzdump:101:root@pam:"
       node: pve1
@@ -152,6 +176,8 @@ tasks:
       starttime: 1700000000
       endtime: 1700000042
       log_tail: []
+      progress: {"percent": 100.0, "bytes_done": 34359738368, "bytes_total": 34359738368,
+                 "line": "INFO: 100% (32.0 GiB of 32.0 GiB) in 41s, read: 799.2 MiB/s, write: 780.3 MiB/s"}
 resizes:
   description: One dict per disk watched from O(resize) without a task (Proxmox VE 7.x).
   returned: always
@@ -200,6 +226,11 @@ timed_out:
   description: True when O(wait=true) and the deadline came before everything ended.
   returned: always
   type: bool
+msg:
+  description: One line on where the tasks are, with the progress of those running, for a job's output.
+  returned: success
+  type: str
+  sample: "1 ok, 0 warnings, 0 failed, 1 running: qmclone 9000 on pve1 45.0% (921.6 MiB of 2.0 GiB)"
 """
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule

@@ -178,6 +178,13 @@ class VzdumpJob:
         return lambda t: t if t <= head else head + (t - head) * factor
 
     def script(self, actual):
+        """The task's log; the engine calls it once the task has its start time. The guests' archive times (their
+        names' stamps) are taken now, never before the task started, as vzdump stamps each guest's archive in the
+        worker when it reaches it (PVE/VZDump.pm exec_backup_task: $task->{backup_time} = time()). Stamped when the
+        request arrived, an archive could predate its own task when the machine was slow - no backup looks like that.
+        """
+        self.errors, self.locked = [], []
+        self._lines, self._events, self._end = self._build()
         at = self.stretch(actual)
         return [(at(offset), text) for offset, text in self._lines]
 

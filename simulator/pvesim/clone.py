@@ -3,7 +3,7 @@ the worker's config locks (shared on a stopped source) and their contention."""
 from . import guestconfig as gc
 from .errors import ApiError, fail, worker_error
 from .model import GIB, Guest, format_size
-from .progress import transfer_lines
+from .progress import convert_lines, transfer_lines
 
 CLONE_RATE = 1.0 * GIB        # bytes per simulated second for full clones
 LOCK_WAIT = 1.0               # the worker waits this long for each config lock (lock_config_{shared,full}(.., 1, ..))
@@ -120,9 +120,14 @@ def _allocate(call, guest, plan, full):
     return created, copies
 
 
-def _script(copies, full, overhead, plan=(), stages=None):
+def _script(copies, full, overhead, plan=(), stages=None, running=False):
     """The task's log lines; fills `stages` with the simulated offset each drive of `plan` is done at (key order,
-    as clone_vm copies them: a cloud-init drive at once, a full copy when its transfer ends)."""
+    as clone_vm copies them: a cloud-init drive at once, a full copy when its transfer ends).
+
+    A full copy of a running guest's drive is a QEMU drive mirror (PVE::QemuServer qemu_drive_mirror_monitor:
+    "drive-scsi0: transferred 1.0 GiB of 2.0 GiB (50.00%) in 1s", then "all 'mirror' jobs are ready"); of a stopped
+    guest or a template, qemu-img convert (qemu_img_convert's parser: "transferred 1.0 GiB of 2.0 GiB (50.00%)",
+    no drive, no time), the same in 7.4, 8.x and 9.x."""
     def script(duration):
         if stages is not None:
             stages[:] = _drive_offsets(plan, copies, full, overhead, duration)
@@ -133,9 +138,13 @@ def _script(copies, full, overhead, plan=(), stages=None):
         for key, volume, size in copies:
             span = (duration - overhead) * size / total
             lines.append((start, "create full clone of drive %s (%s)" % (key, volume)))
-            lines += transfer_lines("drive-%s: " % key, size, start, span, ", ready")
+            if running:
+                lines += transfer_lines("drive-%s: " % key, size, start, span, ", ready")
+            else:
+                lines += convert_lines(size, start, span)
             start += span
-        lines.append((duration - overhead / 4.0, "all 'mirror' jobs are ready"))
+        if running:
+            lines.append((duration - overhead / 4.0, "all 'mirror' jobs are ready"))
         return lines
     return script
 
@@ -223,7 +232,8 @@ def clone(call):
             state.guests.pop(newid)
 
     stages = []
-    upid = call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead, plan, stages),
+    upid = call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead, plan, stages,
+                                                                     running=src.status == "running"),
                            on_ok=on_ok, on_fail=on_fail)
     task = call.sim.tasks.tasks[upid]
     task.events = [(offset, writes.pop(key)) for offset, key in stages]

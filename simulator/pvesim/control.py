@@ -63,7 +63,9 @@ def dump_state(sim):
         tasks = [dict(t.entry(), status=t.status, exitstatus=t.exitstatus) for t in sim.tasks.tasks.values()]
         return {"release": "%d.%d" % sim.release, "speed": sim.clock.speed, "guests": guests,
                 "archives": [v for v in volumes if v["content"] == "backup"], "volumes": volumes,
-                "storages": storages, "pools": dict(state.pools), "tasks": tasks, "faults": sim.faults.listing()}
+                "storages": storages, "pools": dict(state.pools), "tasks": tasks, "faults": sim.faults.listing(),
+                # vmids whose config file lock a worker holds now (e.g. a 7.x synchronous resize): tests wait on it
+                "config_locks": sorted(v for v, until in state.lock_until.items() if until > sim.clock.mono())}
 
 
 def seed_archive(sim, data):

@@ -25,6 +25,13 @@ def transfer_lines(prefix, size, start, span, suffix=""):
     return lines
 
 
+def convert_lines(size, start, span):
+    """qemu-img convert's progress as qemu-server prints it (qemu_img_convert: "(12.34/100%)" from qemu-img -p
+    becomes 'transferred 253.0 MiB of 2.0 GiB (12.34%)'); transferred is int(size * percent / 100)."""
+    return [(start + span * frac, "transferred %s of %s (%.2f%%)" % (human(int(size * frac)), human(size), frac * 100))
+            for frac in [0.0] + steps()]
+
+
 def vzdump_lines(size, start, span):
     """'INFO:  50% (1.0 GiB of 2.0 GiB) in 2s, read: 512.0 MiB/s, write: 480.0 MiB/s'"""
     lines = []

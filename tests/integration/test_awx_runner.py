@@ -97,6 +97,47 @@ def test_build_then_password_reset_through_ansible_runner(sim, tmp_path):
     assert_no_secret(sim, text, FIRST_PASSWORD, SECOND_PASSWORD)
 
 
+def artifacts_of(runner):
+    """What the job handed on with set_stats - AWX passes it to the next nodes of a workflow as extra vars."""
+    stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"]
+    return stats[-1]["event_data"].get("artifact_data") or {} if stats else {}
+
+
+def test_fire_and_forget_workflow_finishes_the_build(sim, tmp_path):
+    """docs/awx.md's workflow "Build server (fire and forget)": node 1 build.yml with wait=false (its job template's
+    own extra var) returns after starting the clone; node 2 wait.yml waits for the UPIDs node 1 handed on; node 3,
+    build.yml again, only continues from the step reached (configure, disk, cloud-init, start). Every node gets the
+    workflow's survey answers and AWX's own variables, as AWX passes them."""
+    sim.reset()
+    survey = {"server": "awx3", "template": "debian-12", "memory": 1536, "cores": 2, "disk_size": "12G",
+              "ciuser": "ops", "password": FIRST_PASSWORD}
+    awx = {"awx_workflow_job_id": 41, "awx_job_template_name": "Build server", "tower_workflow_job_id": 41}
+
+    root, runner = run_job(sim, "playbooks/build.yml", dict(survey, wait=False, **awx), tmp_path)
+    text = recorded_text(root, runner)
+    assert runner.status == "successful", text[-3000:]
+    handed = artifacts_of(runner)
+    assert handed["jotun"]["step"] not in ("done", None) and handed["jotun"]["upids"], handed
+    guest = guest_named(sim, "awx3")
+    assert guest["status"] == "stopped"     # started only: node 1 neither configured nor started it
+
+    root, runner = run_job(sim, "playbooks/wait.yml", dict(survey, **dict(awx, **handed)), tmp_path)
+    text = recorded_text(root, runner)
+    assert runner.status == "successful", text[-3000:]
+    assert artifacts_of(runner) == {}       # the wait node hands nothing on: node 1's jotun reaches node 3
+
+    root, runner = run_job(sim, "playbooks/build.yml", dict(survey, **dict(awx, **handed)), tmp_path)
+    text = recorded_text(root, runner)
+    assert runner.status == "successful", text[-3000:]
+    assert artifacts_of(runner)["jotun"]["step"] == "done"
+    guest = guest_named(sim, "awx3")
+    config = guest["config"]
+    assert guest["status"] == "running"
+    assert str(config["memory"]) == "1536" and str(config["cores"]) == "2" and config["ciuser"] == "ops"
+    assert config.get("cipassword") and "size=12G" in config["scsi0"]
+    assert_no_secret(sim, text, FIRST_PASSWORD)
+
+
 def test_failed_job_leaks_nothing_either(sim, tmp_path):
     sim.reset()
     root, runner = run_job(sim, "playbooks/build.yml", {

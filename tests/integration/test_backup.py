@@ -207,7 +207,11 @@ def test_backup_during_a_resize_is_retried_until_the_lock_is_free(sim_factory):
                               kwargs={"disk": "scsi0", "size": "+1G"})
     resize.start()
     try:
-        time.sleep(0.3)
+        # the backup must meet the lock: wait until the resize runs (a condition, not a guess at how long it takes)
+        end = time.monotonic() + 60
+        while 100 not in sim.state()["config_locks"]:
+            assert time.monotonic() < end, "the resize never started"
+            time.sleep(0.05)
         mark = sim.mark()
         res = outcome(play(sim, [task(B, vmid=100, storage="local", wait_timeout=120)]))
     finally:

@@ -88,3 +88,19 @@ def test_self_signed_certificate_without_ca_path(sim, run_playbook):
 def test_validate_certs_false_from_environment(sim, run_playbook):
     run = run_playbook([node_info()], auth="token", env={"PROXMOX_CA_PATH": "", "PROXMOX_VALIDATE_CERTS": "false"})
     assert not failed(run), run
+
+
+def test_empty_credential_fields_count_as_unset(sim, run_playbook):
+    """An AWX credential injects every field of its type; empty ones (port, CA path, user) arrive as "". The port
+    then comes from api_host (or the default), the CA path and user are simply not set."""
+    env = {"PROXMOX_HOST": "%s:%s" % (sim.info["host"], sim.info["port"]), "PROXMOX_PORT": "", "PROXMOX_USER": "",
+           "PROXMOX_CA_PATH": "", "PROXMOX_VALIDATE_CERTS": "False", "PROXMOX_API_TIMEOUT": ""}
+    mark = sim.mark()
+    run = run_playbook([node_info()], auth="token", env=env)
+    assert not failed(run), run
+    assert sorted(n["node"] for n in run.task("nodes")["nodes"]) == ["pve1", "pve2"]
+    assert {e["auth"] for e in sim.requests(mark)} == {"token"}
+
+    run = run_playbook([node_info()], auth="token", env=dict(env, PROXMOX_VALIDATE_CERTS="True"))
+    result = run.task("nodes")
+    assert failed(run) and "ca_path" in result["msg"] and "is not a file" not in result["msg"], result

@@ -29,7 +29,7 @@ def test_fleet_resize_starts_all_then_waits_once(sim, run_playbook):
     started = task_named(run, "Start every disk resize without waiting")["result"]["results"]
     assert [r["item"]["name"] for r in started] == NAMES
     assert all(r["changed"] and r["status"] in ("in_progress", "done") for r in started)
-    waited = task_named(run, "Wait for all the resizes in one step")["result"]
+    waited = task_named(run, "See how the tasks ended")["result"]
     assert waited["counts"]["failed"] == 0 and waited["counts"]["running"] == 0
     resizes = [w for w in sim.writes(mark) if w["path"].endswith("/resize")]
     assert len(resizes) == 3, "each disk is resized exactly once"
@@ -57,9 +57,12 @@ def test_wait_playbook_finishes_fire_and_forget_work(sim, run_playbook):
     assert started.ok, started
     upids = [t["upid"] for t in started.task("start")["tasks"]]
     assert upids
-    run = run_playbook(playbook("wait"), extra_vars={"upids": ",".join(upids)})
+    run = run_playbook(playbook("wait"), extra_vars={"upids": ",".join(upids)}, args=("-v",))
     assert run.ok, run
-    result = task_named(run, "Wait for the tasks")["result"]
+    result = task_named(run, "See how the tasks ended")["result"]
+    # with -v a line per wait round: the counts and the running tasks' progress
+    rounds = [r for r in run.results if r["task"].endswith("Say where the tasks are")]
+    assert rounds and "wait round 1: " in run.stdout and " ok, 0 warnings, 0 failed, " in run.stdout
     assert [t["upid"] for t in result["tasks"]] == upids and all(t["status"] == "stopped" for t in result["tasks"])
     state = {t["upid"]: t for t in sim.state()["tasks"]}
     assert all(state[u]["exitstatus"] == "OK" for u in upids)

@@ -5,8 +5,13 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import pytest
+import glob
+import os
 
+import pytest
+import yaml
+
+from harness import REPO
 from playbook_helpers import failure_message, playbook
 
 CASES = [
@@ -40,6 +45,12 @@ CASES = [
     ("iso", {"url": "https://iso.pvesim.test/a.iso", "checksum": "xyz"}, "checksum: not a sha256 checksum"),
     ("rescue", {"server": "x1"}, "missing required arguments: rescue"),
     ("rescue", {"server": "nosuch", "rescue": True}, "server: there is no server named nosuch"),
+    ("build", {"server": "x1", "template": "debian-12", "memroy": 4096},
+     "memroy: not an input of this job; it takes agent, bridge, ciuser, cores, description, disk_size, gateway"),
+    ("password", {"server": "x1", "password": "long-enough-1", "pasword": "x", "restart": True},
+     "pasword: not an input of this job; it takes ciuser, password, restart, server"),
+    ("destroy", {"server": "x1", "confirm": "x1", "delete_backup": True, "forse": 1},
+     "delete_backup, forse: not inputs of this job; it takes confirm, delete_backups, server"),
 ]
 
 
@@ -50,6 +61,41 @@ def test_bad_input_is_refused_before_any_write(sim, run_playbook, name, extra_va
     assert run.rc != 0
     assert message in failure_message(run)
     assert sim.writes(mark) == []
+
+
+def test_awx_variables_and_workflow_artifacts_are_accepted(sim, run_playbook):
+    """AWX adds awx_*/tower_* variables to every job and hands a workflow's set_stats on as `jotun`: the unknown-input
+    check lets them through (here wait.yml goes on to its own check, which fails for want of tasks)."""
+    run = run_playbook(playbook("wait"), extra_vars={"awx_job_id": 7, "tower_job_id": 7, "awx_workflow_job_id": 3,
+                                                     "jotun": {"server": "x1", "upids": []}})
+    assert failure_message(run) == "upids or resize: say which tasks to wait for"
+    # in a workflow node the survey's answers for the other nodes pass too, typos still do not
+    run = run_playbook(playbook("wait"), extra_vars={"awx_workflow_job_id": 3, "server": "x1", "memory": 1024})
+    assert failure_message(run) == "upids or resize: say which tasks to wait for"
+    run = run_playbook(playbook("wait"), extra_vars={"awx_workflow_job_id": 3, "server": "x1", "memroy": 1024})
+    assert failure_message(run).startswith("memroy: not an input of this job; it takes jotun, resize, upids, wait")
+
+
+NOT_JOBS = ("demo.yml",)     # playbooks that take no inputs
+
+
+def test_workflow_inputs_list_every_job_input():
+    """Every job playbook checks its inputs with the shared tasks/inputs.yml (which refuses unknown ones), and
+    tasks/inputs.yml lets a workflow node through the inputs of its sibling jobs: it must list them all."""
+    declared = set()
+    for path in glob.glob(os.path.join(REPO, "playbooks", "*.yml")):
+        if os.path.basename(path) in NOT_JOBS:
+            continue
+        with open(path) as handle:
+            checks = [task for play in yaml.safe_load(handle) or [] for task in play.get("tasks") or []
+                      if task.get("ansible.builtin.import_tasks") == "tasks/inputs.yml"]
+        assert checks, "%s: start with `ansible.builtin.import_tasks: tasks/inputs.yml` (see that file)" % path
+        for task in checks:
+            declared.update(task["vars"]["job_inputs"])
+    with open(os.path.join(REPO, "playbooks", "tasks", "inputs.yml")) as handle:
+        check = yaml.safe_load(handle)[0]
+    listed = set(check["vars"]["job_workflow_inputs"])
+    assert sorted(declared - {"jotun"} - listed) == [], "add these to job_workflow_inputs in playbooks/tasks/inputs.yml"
 
 
 def test_module_errors_name_the_option(sim, run_playbook):

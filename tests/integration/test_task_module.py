@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import collections
+import time
 
 import pytest
 
@@ -189,3 +190,37 @@ def test_wait_false_and_check_mode_only_look(sim, run_playbook):
     assert check.ok, check
     # neither run waited: a wait would have ended in a timeout (timed_out true), the task runs for hours
     assert check.task("wait")["counts"]["running"] == 1 and check.task("wait")["timed_out"] is False
+
+
+def wait_for_log_line(sim, upid, text, timeout=120):
+    """Until the task's log holds a line containing `text` (a condition, not a sleep)."""
+    node = upid.split(":")[1]
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        lines = [e.get("t", "") for e in sim.api("GET", "/nodes/%s/tasks/%s/log" % (node, upid), limit=500)]
+        if any(text in line for line in lines):
+            return lines
+        time.sleep(0.1)
+    raise AssertionError("no %r in the log of %s after %ss" % (text, upid, timeout))
+
+
+def test_progress_of_a_running_clone_and_of_finished_tasks(sim, run_playbook):
+    """jotun_task reports a clone's progress - percent and bytes - as its log prints it (a template's disk is copied
+    with qemu-img convert: "transferred 204.8 MiB of 2.0 GiB (10.00%)"); a task that ended OK is at 100 %, its log
+    not read."""
+    sim.reset()
+    # 10 % after ~6 s at the tests' speed (20), the end a minute later: the clone still runs when jotun_task looks
+    sim.fault(kind="task_duration", type="qmclone", seconds=1200, count=1)
+    running, done = [sim.api("POST", "/nodes/pve1/qemu/%d/clone" % TEMPLATES["pve1"], newid=vmid, full=1,
+                             name="progress-%d" % vmid) for vmid in (360, 361)]
+    sim.wait_task(done)
+    lines = wait_for_log_line(sim, running, "(10.00%)")
+    assert not [line for line in lines if "mirror" in line or "drive-scsi0: transferred" in line]
+    run = run_playbook([task_step(upids=[running, done], wait=False)])
+    assert run.ok, run
+    first, second = run.task("wait")["tasks"]
+    progress = first["progress"]
+    assert first["status"] == "running" and progress["percent"] >= 10.0, first
+    assert 0 < progress["bytes_done"] < progress["bytes_total"] and progress["line"].startswith("transferred ")
+    assert second["progress"]["percent"] == 100.0     # its log is not read: it ended OK
+    assert "1 ok, 0 warnings, 0 failed, 1 running: qmclone" in run.task("wait")["msg"]

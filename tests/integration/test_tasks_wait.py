@@ -16,7 +16,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import In
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter
 
-TASK_KEYS = {"upid", "node", "type", "id", "user", "status", "exitstatus", "warnings", "starttime", "endtime"}
+TASK_KEYS = {"upid", "node", "type", "id", "user", "status", "exitstatus", "warnings", "starttime", "endtime", "progress"}
 
 
 def token_client(sim):
@@ -164,7 +164,10 @@ def test_poll_is_one_look(fresh):
     mark = fresh.mark()
     tasks = TaskWaiter(client).poll([upid])
     assert tasks[0]["status"] == "running"
-    assert len(fresh.requests(mark)) == 1
+    # one look at the status, and one read of the log's tail for the progress a running clone prints
+    sent = fresh.requests(mark)
+    assert len(sent) == 2 and sent[1]["path"].endswith("/log") and sent[1]["params"]["limit"] == "50"
+    assert set(tasks[0]["progress"]) == {"percent", "bytes_done", "bytes_total", "line"}
 
 
 def test_many_tasks_one_active_list_per_node_per_round(fresh):

@@ -594,15 +594,22 @@ def _display(key, value):
 
 
 def run_module(module):
-    """Entry point for jotun_server's main(): one run, its result, or a failure with the partial result."""
+    """Entry point for jotun_server's main(): one run, its result, or a failure with the partial result; ``diff``
+    only in diff mode."""
     params = dict(module.params)
     run = None
+    in_diff_mode = bool(getattr(module, "_diff", False))
     try:
         run = ServerRun(module.client, params, check_mode=module.check_mode, deadline=module.deadline())
-        return run.run()
+        result = run.run()
+        if not in_diff_mode:
+            result.pop("diff", None)    # returned in diff mode only, as the module documents
+        return result
     except (ProxmoxError, InputError) as err:
         partial = run.result() if run is not None else {}
         partial.pop("changed", None)
+        if not in_diff_mode:
+            partial.pop("diff", None)
         _explain(err, run)
         module.fail_from_error(err, changed=bool(run and run.changed), **partial)
     return None

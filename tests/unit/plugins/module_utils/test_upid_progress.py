@@ -11,7 +11,7 @@ import random
 import pytest
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import (
-    Progress, Schedule, elapsed_of, estimate_end, is_warning, outcome, parse_upid, progress_of)
+    Progress, Schedule, elapsed_of, estimate_end, is_warning, outcome, parse_upid, progress_detail, progress_of)
 
 UPID = "UPID:pve1:000A1B2C:0001E240:6745A1B2:qmclone:9000:root@pam!jotun:"
 
@@ -59,6 +59,31 @@ def test_outcome(exitstatus, expected):
 ])
 def test_progress_of(line, value):
     assert progress_of(line) == value
+
+
+GIB = 1024 ** 3
+
+
+@pytest.mark.parametrize("line,percent,done,total", [
+    # qemu-server qemu_drive_mirror_monitor (running guest) and qemu_img_convert (template, stopped guest)
+    ("drive-scsi0: transferred 1.0 GiB of 2.0 GiB (50.00%) in 5s", 50.0, GIB, 2 * GIB),
+    ("transferred 512.0 MiB of 32.0 GiB (1.56%)", 1.56, 512 * 1024 ** 2, 32 * GIB),
+    ("transferred 0.0 B of 2.0 GiB (0.00%)", 0.0, 0, 2 * GIB),
+    # pve-manager / qemu-server VZDump: "%3d%% ($transferred_h of $target_h) in %s, read: ..., write: ..."
+    ("INFO:  50% (1.0 GiB of 2.0 GiB) in 5s, read: 200.0 MiB/s, write: 190.0 MiB/s", 50.0, GIB, 2 * GIB),
+    ("INFO:   3% (61.4 MiB of 2.0 GiB) in 1s, read: 61.4 MiB/s, write: 58.0 MiB/s", 3.0, int(61.4 * 1024 ** 2), 2 * GIB),
+    # vma extract under qmrestore: bytes read only
+    ("progress 75% (read 1610612736 bytes, duration 3 sec)", 75.0, 1610612736, None),
+    ("    (42.00/100%)", 42.0, None, None),
+])
+def test_progress_detail(line, percent, done, total):
+    detail = progress_detail(line)
+    assert detail == {"percent": percent, "bytes_done": done, "bytes_total": total, "line": line}
+
+
+def test_no_progress_detail_in_other_lines():
+    assert progress_detail("INFO: starting new backup job: vzdump 101") is None
+    assert progress_detail("TASK OK") is None
 
 
 def test_warning_lines():
