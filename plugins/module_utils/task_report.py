@@ -20,6 +20,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, TaskTimeout,
 )
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.validate import check_vmid
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import (
     TaskWaiter, exit_status_of, is_running, outcome, parse_upid)
 
@@ -34,11 +35,16 @@ def collect_upids(upid=None, upids=None):
     """
     found = []
     seen = set()
-    items = ([("upid", upid)] if upid else []) + [("upids[%d]" % i, item) for i, item in enumerate(upids or [])]
+    items = ([("upid", upid)] if upid is not None else []) + [("upids[%d]" % i, item) for i, item in enumerate(upids or [])]
     for label, item in items:
+        if isinstance(item, dict) and "upid" not in item:
+            raise InputError("%s: a task dict without 'upid' (keys: %s)" % (label, ", ".join(sorted(map(str, item)))),
+                             option=label.split("[")[0])
         text = item.get("upid") if isinstance(item, dict) else item
-        if text in (None, ""):
-            continue
+        if text in (None, "") or (isinstance(text, str) and not text.strip()):
+            raise InputError("%s: empty; give a UPID (UPID:node:...) or a task dict from a module's 'tasks' (a run "
+                             "that started nothing returns no tasks: pass its 'tasks' list, not its elements)" % label,
+                             option=label.split("[")[0])
         if not isinstance(text, str):
             raise InputError("%s: expected a UPID string or a task dict with 'upid', got %r" % (label, text),
                              option=label.split("[")[0])
@@ -110,9 +116,14 @@ def _size_check(item, label):
     except InputError as err:
         raise InputError(str(err), option="resize")
     vmid = item.get("vmid")
+    if vmid not in (None, ""):
+        try:
+            vmid = check_vmid(vmid, option="%s.vmid" % label)
+        except InputError as err:
+            raise InputError(str(err), option="resize")
     return {
         "label": label,
-        "vmid": int(vmid) if vmid not in (None, "") else None,
+        "vmid": vmid if vmid not in (None, "") else None,
         "name": item.get("name"),
         "node": item.get("node"),
         "disk": str(item["disk"]),
@@ -195,6 +206,9 @@ def report(client, upid=None, upids=None, resize=None, wait=True, deadline=None,
     Raises InputError for bad input and TaskReportError (carrying the whole result) when ``fail_on_error``
     and a task failed or did not end before the deadline.
     """
+    if upid is None and upids is None and resize is None:
+        raise InputError("upid: say which tasks to look at: upid, upids (UPIDs or a module's 'tasks') or resize",
+                         option="upid")
     parsed = collect_upids(upid, upids)
     extra, checks = collect_resizes(resize)
     parsed += [item for item in collect_upids(upids=extra) if item[1].raw not in set(p.raw for dummy, p in parsed)]

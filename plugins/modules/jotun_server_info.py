@@ -218,11 +218,12 @@ servers:
 """
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import gather_servers
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import check_filters, gather_servers
 
 
 def run(module):
     params = module.params
+    check_filters(module.client, params)
     servers = gather_servers(module.client, vmids=params["vmid"], names=params["name"], tags=params["tags"],
                              nodes=params["node"], pools=params["pool"], details=params["details"],
                              agent=params["agent"])

@@ -166,6 +166,7 @@ class Builder(object):
                                          choose=choose_node, bridge=self.params.get("bridge"),
                                          bridges_of=bridges_of)
         self.template_config = configs[template["vmid"]]
+        run.check_disk_size(self.template_config)       # disk_size below the template's: refused before the clone
         return template, node
 
     def create(self, vmid=None, node=None, placed=None):

@@ -97,7 +97,7 @@ def test_fail_from_error_keeps_pve_details_and_hides_secrets(capsys):
         raise ProxmoxError("bad thing with hunter2-secret inside", status=400, errors={"size": "bad"})
     code, result = run_module(BASE, capsys, body)
     assert code == 1
-    assert result["status"] == 400 and result["errors"] == {"size": "bad"} and result["error_kind"] == "final"
+    assert result["http_status"] == 400 and result["errors"] == {"size": "bad"} and result["error_kind"] == "final"
     assert "hunter2-secret" not in result["msg"]
 
 
