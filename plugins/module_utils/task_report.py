@@ -22,7 +22,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.validate import check_vmid
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import (
-    TaskWaiter, exit_status_of, is_running, outcome, parse_upid)
+    UNKNOWN_GRACE, TaskWaiter, exit_status_of, is_running, is_unknown, outcome, parse_upid)
 
 
 # --- inputs ---------------------------------------------------------------------------------------------------------
@@ -147,13 +147,15 @@ def check_nodes(client, parsed, deadline=None):
 def task_outcome(task):
     """ok, warnings, failed or running for one task dict (a waiter's task dict, a status answer or a task-list
     entry: see tasks.is_running)."""
+    if is_unknown(task):
+        return "unknown"
     if is_running(task):
         return "running"
     return outcome(exit_status_of(task) or "") or "failed"
 
 
 def count(tasks, resizes=()):
-    counts = {"ok": 0, "warnings": 0, "failed": 0, "running": 0}
+    counts = {"ok": 0, "warnings": 0, "failed": 0, "running": 0, "unknown": 0}
     for task in tasks:
         counts[task_outcome(task)] += 1
     for resize in resizes:
@@ -169,6 +171,10 @@ def failure_message(tasks, resizes, counts, timed_out):
         parts.append("%d of %d tasks failed: %s" % (len(failed), len(tasks), "; ".join(
             "%s (%s %s on %s): %s" % (t["upid"], t.get("type"), t.get("id") or "-", t.get("node"), t.get("exitstatus"))
             for t in failed)))
+    unknown = [t["upid"] for t in tasks if task_outcome(t) == "unknown"]
+    if unknown:
+        parts.append("%d unknown to their node (no such task %ds after their start time): %s"
+                     % (len(unknown), UNKNOWN_GRACE, ", ".join(unknown)))
     running = [t["upid"] for t in tasks if task_outcome(t) == "running"]
     if running:
         parts.append("%d still running%s: %s" % (len(running), " at the deadline" if timed_out else "", ", ".join(running)))
@@ -190,7 +196,7 @@ class TaskReportError(ProxmoxError):
     """
 
     def __init__(self, message, result):
-        kind = ProxmoxError.FINAL if result["counts"]["failed"] else ProxmoxError.UNKNOWN
+        kind = ProxmoxError.FINAL if result["counts"]["failed"] or result["counts"].get("unknown") else ProxmoxError.UNKNOWN
         super(TaskReportError, self).__init__(message, kind=kind)
         self.result = result
 
@@ -220,7 +226,7 @@ def report(client, upid=None, upids=None, resize=None, wait=True, deadline=None,
     # the counts stay under "counts": "failed" and "warnings" at the top level mean something else to Ansible
     result = {"changed": False, "tasks": tasks, "resizes": resizes, "counts": counts,
               "timed_out": bool(timed_out or (wait and counts["running"]))}
-    if fail_on_error and (counts["failed"] or (wait and counts["running"])):
+    if fail_on_error and (counts["failed"] or counts["unknown"] or (wait and counts["running"])):
         raise TaskReportError(failure_message(tasks, resizes, counts, result["timed_out"]), result)
     return result
 
