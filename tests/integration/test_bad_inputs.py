@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import socket
 
 import pytest
 
@@ -96,3 +97,37 @@ def test_bad_inputs_are_refused_before_any_write(sim, run_playbook, prepared, mo
 def test_validation_doc_is_generated_from_the_cases():
     with open(DOC) as handle:
         assert handle.read() == bad_inputs.render(), "run: python tests/integration/bad_inputs.py > docs/validation.md"
+
+
+def _closed_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_every_module_fails_fast_when_nothing_answers(sim, run_playbook):
+    """No Proxmox VE at api_host:api_port: every module fails after a few connection attempts, not at wait_timeout
+    (an hour here; the playbook's own timeout would end the test long before)."""
+    args = {"api_port": _closed_port(), "wait_timeout": 3600}
+    own = {"jotun_server": {"name": "srv1"}, "jotun_disk_resize": {"name": "srv1", "size": "3G"},
+           "jotun_backup": {"name": "srv1", "storage": "local"}, "jotun_task": {"upids": [bad_inputs.BAD_UPID]}}
+    tasks = [{"name": module, "jotunheim.proxmox.%s" % module: dict(own.get(module, {}), **args), "ignore_errors": True}
+             for module in bad_inputs.MODULES]
+    for task in tasks:
+        if task["name"] not in bad_inputs.WAITING:
+            task["jotunheim.proxmox.%s" % task["name"]].pop("wait_timeout")
+    run = run_playbook(tasks, timeout=300)
+    for module in bad_inputs.MODULES:
+        result = run.task(module)
+        assert run.status(module) == "ignored" and result.get("changed") is False, (module, result)
+        assert "could not connect" in result["msg"] and "gave up after 3 attempts" in result["msg"], (module, result)
+
+
+def test_validate_certs_false_warns_once(sim, run_playbook):
+    run = run_playbook([{"name": "look", "jotunheim.proxmox.jotun_node_info": {"validate_certs": False}}])
+    assert run.ok, run
+    warnings = run.task("look").get("warnings") or []
+    assert len(warnings) == 1 and "validate_certs" in warnings[0], warnings
+    assert "InsecureRequestWarning" not in run.stdout
