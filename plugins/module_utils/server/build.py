@@ -183,6 +183,7 @@ class Builder(object):
             run.config["name"] = self.params["name"]
             return
         pool = self.pool()
+        run.step = "clone"
         fixed, last, lock_waits = vmid or self.params.get("vmid"), 0, 0
         for attempt in range(MAX_VMID_ATTEMPTS):
             upid, newid = self.clone(template, node, fixed, pool, last=last, first_attempt=attempt)
