@@ -75,7 +75,8 @@ options:
   api_connect_timeout:
     description:
       - Seconds to wait for the TCP and TLS connection to the API; greater than 0.
-      - When nothing answers, every module fails after a few of these (retries included), not after O(wait_timeout).
+      - When nothing answers, every module fails after a few of these (retries included), not at the end of its
+        C(wait_timeout).
       - If not set, the value of the E(PROXMOX_CONNECT_TIMEOUT) environment variable is used.
     type: float
     default: 5

@@ -18,7 +18,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import client as client_mod
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, scrub, scrub_all
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, scrub_all
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.validate import check_connection
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
 

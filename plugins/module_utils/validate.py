@@ -13,6 +13,7 @@ checks pass is one Proxmox VE takes as it is, never one it would split into seve
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
@@ -73,7 +74,7 @@ def check_positive(value, option, unit=" seconds"):
         number = float(value)
     except (TypeError, ValueError):
         raise InputError("%s: expected a number of seconds, got %s" % (option, _show(value)), option=option)
-    if not number > 0 or number != number or number == float("inf"):
+    if math.isnan(number) or math.isinf(number) or number <= 0:
         raise InputError("%s: must be greater than 0%s, got %s" % (option, unit, value), option=option)
     return number
 
