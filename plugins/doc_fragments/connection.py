@@ -25,10 +25,11 @@ options:
     required: true
   api_port:
     description:
-      - Port of the Proxmox VE API.
+      - Port of the Proxmox VE API, 1 to 65535; 8006 when neither this, E(PROXMOX_PORT) nor a port in O(api_host)
+        is given.
       - If not set, the value of the E(PROXMOX_PORT) environment variable is used.
+      - A port given both here (or in E(PROXMOX_PORT)) and in O(api_host) is refused.
     type: int
-    default: 8006
   api_user:
     description:
       - User to log in as, with its realm, for example V(root@pam) or V(automation@pve).
@@ -61,6 +62,7 @@ options:
     description:
       - Verify the TLS certificate of the API.
       - Set O(ca_path) to the CA that signed a self-signed certificate rather than turning this off.
+      - V(false) gives one warning per task run.
       - If not set, the value of the E(PROXMOX_VERIFY_SSL) or E(PROXMOX_VALIDATE_CERTS) environment variable is used.
     type: bool
     default: true
@@ -71,14 +73,16 @@ options:
     type: path
   api_timeout:
     description:
-      - Seconds to wait for an answer to one API call once it is sent (read timeout).
+      - Seconds to wait for an answer to one API call once it is sent (read timeout); greater than 0.
       - Proxmox VE itself answers HTTP 596 after 30 seconds on long synchronous calls while the work goes on.
       - If not set, the value of the E(PROXMOX_API_TIMEOUT) environment variable is used.
     type: float
     default: 30
   api_connect_timeout:
     description:
-      - Seconds to wait for the TCP and TLS connection to the API.
+      - Seconds to wait for the TCP and TLS connection to the API; greater than 0.
+      - When nothing answers, every module fails after a few of these (retries included), not at the end of its
+        C(wait_timeout).
       - If not set, the value of the E(PROXMOX_CONNECT_TIMEOUT) environment variable is used.
     type: float
     default: 5

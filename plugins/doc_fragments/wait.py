@@ -20,7 +20,7 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds the whole module run may take, waiting for tasks and retrying locked guests included.
+      - Seconds the whole module run may take, waiting for tasks and retrying locked guests included; greater than 0.
       - When it passes the module fails naming the tasks still running; they are left running, never stopped.
     type: float
     default: 600

@@ -47,8 +47,10 @@ except ImportError as exc:  # pragma: no cover
     PROXMOXER_IMPORT_ERROR = exc
 
 try:
-    from urllib3.exceptions import NewConnectionError
+    import urllib3
+    from urllib3.exceptions import InsecureRequestWarning, NewConnectionError
 except ImportError:  # pragma: no cover
+    urllib3 = None
     NewConnectionError = None
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
@@ -57,9 +59,11 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Dea
 
 DEFAULT_PORT = 8006
 DEFAULT_GET_BUDGET = 10.0
+UNREACHABLE_ATTEMPTS = 3        # connection attempts to a server that does not answer before a call fails
 WRITE_METHODS = ("POST", "PUT", "DELETE")
 _RELEASE_RE = re.compile(r"^(\d+)\.(\d+)")
 _CERT_REASON_RE = re.compile(r"certificate verify failed:?\s*([^'\")\]]*)")
+_HOSTNAME_MISMATCH_RE = re.compile(r"hostname mismatch|doesn't match|not valid for", re.IGNORECASE)
 _LOGIN_CODE_RE = re.compile(r"\bcode: (\d{3})\b")
 _STATUS_TEXT = {500: " (server error)", 502: " (bad gateway)", 503: " (service unavailable)",
                 504: " (gateway timeout)", 596: " (pveproxy: connection timed out)", 599: " (pveproxy: internal error)"}
@@ -195,6 +199,9 @@ class ProxmoxClient(object):
         if ca_path and not os.path.isfile(ca_path):
             raise InputError("ca_path: %s is not a file" % ca_path, option="ca_path")
         self.validate_certs = bool(validate_certs)
+        if not self.validate_certs and urllib3 is not None:
+            # the module warns once (ProxmoxModule); urllib3 would warn again on every request
+            urllib3.disable_warnings(InsecureRequestWarning)
         self.ca_path = ca_path
         self.connect_timeout = float(connect_timeout or 5.0)
         self.read_timeout = float(read_timeout or 30.0)
@@ -313,6 +320,7 @@ class ProxmoxClient(object):
         reading = method == "GET"
         budget = deadline if deadline is not None else (Deadline(DEFAULT_GET_BUDGET) if reading else None)
         delays = backoff(base=0.5, factor=2.0, cap=5.0)
+        unreachable = 0
         while True:
             try:
                 self._login()
@@ -323,6 +331,13 @@ class ProxmoxClient(object):
             except ProxmoxError as err:
                 if not self._may_retry(err, reading, retry_locked):
                     raise
+                if getattr(err, "unreachable", False):
+                    # nothing answers: fail within a few connect timeouts, whatever the run's deadline
+                    unreachable += 1
+                    if unreachable >= UNREACHABLE_ATTEMPTS:
+                        err.message = "%s; gave up after %d attempts" % (err.message, unreachable)
+                        err.args = (err.message,)
+                        raise
                 delay = next(delays)
                 if budget is None or not budget.allows(delay):
                     raise
@@ -416,6 +431,13 @@ class ProxmoxClient(object):
     def _transport_error(self, exc, method, path):
         where = "%s %s" % (method, path)
         if isinstance(exc, req_exc.SSLError):
+            if _HOSTNAME_MISMATCH_RE.search(str(exc)):
+                return ProxmoxError(
+                    "the TLS certificate of %s is valid, but not for the name %s that api_host gives (host-name "
+                    "mismatch): set api_host to a name the certificate is made out to (one of its subject "
+                    "alternative names), or add %s to the certificate" % (self.endpoint, self.host.strip("[]"),
+                                                                          self.host.strip("[]")),
+                    kind=FINAL, method=method, path=path)
             match = _CERT_REASON_RE.search(str(exc))
             reason = match.group(1).strip() if match else "TLS handshake failed"
             hint = ("set ca_path to the CA certificate that signed it, or validate_certs: false"
@@ -423,15 +445,19 @@ class ProxmoxClient(object):
             return ProxmoxError("the TLS certificate of %s could not be verified (%s): %s" % (
                 self.endpoint, reason or "certificate verify failed", hint), kind=FINAL, method=method, path=path)
         if isinstance(exc, req_exc.ConnectTimeout):
-            return ProxmoxError("could not connect to %s within %ss (%s)" % (self.endpoint, self.connect_timeout, where),
-                                kind=RETRYABLE, method=method, path=path)
+            err = ProxmoxError("could not connect to %s within %ss (%s)" % (self.endpoint, self.connect_timeout, where),
+                               kind=RETRYABLE, method=method, path=path)
+            err.unreachable = True
+            return err
         if isinstance(exc, req_exc.ReadTimeout):
             return ProxmoxError("no answer from %s within the read timeout (%s): the request may still take effect" % (
                 self.endpoint, where), kind=UNKNOWN, method=method, path=path)
         if isinstance(exc, req_exc.ConnectionError):
             if _connection_refused(exc):
-                return ProxmoxError("could not connect to %s (%s): connection refused or host unreachable" % (
+                err = ProxmoxError("could not connect to %s (%s): connection refused or host unreachable" % (
                     self.endpoint, where), kind=RETRYABLE, method=method, path=path)
+                err.unreachable = True
+                return err
             return ProxmoxError("the connection to %s broke after sending %s: the request may have taken effect" % (
                 self.endpoint, where), kind=UNKNOWN, method=method, path=path)
         return ProxmoxError("request to %s failed (%s): %s" % (self.endpoint, where, type(exc).__name__),

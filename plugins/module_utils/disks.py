@@ -10,6 +10,7 @@ __metaclass__ = type
 import re
 import time
 
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, TaskTimeout, classify_response)
@@ -329,12 +330,22 @@ def _after_unknown_outcome(client, node, vmid, plan, wait, deadline, task=None):
 def run_disk_resize(module):
     """The jotun_disk_resize module: find the guest anywhere in the cluster, resize, add the diff."""
     params = module.params
+    checks.check_vmid(params["vmid"])
+    if params["name"] is not None:
+        checks.check_plain(params["name"], "name", "a server name")
+    if params["disk"] is not None:
+        checks.check_plain(params["disk"], "disk", "a disk key such as scsi0")
+    for option, parse in (("size", parse_size), ("increase", parse_increase)):
+        if params[option] is not None:
+            parse(params[option], option=option)
     client = module.client
     deadline = module.deadline()
-    guest = find_guest(client, vmid=params["vmid"], name=params["name"])
+    guest = find_guest(client, vmid=params["vmid"], name=None if params["vmid"] is not None else params["name"])
     if not guest:
         option = "vmid" if params["vmid"] is not None else "name"
         raise InputError("%s: no virtual machine %s in the cluster" % (option, params[option]), option=option)
+    checks.check_guest_match(guest, params["vmid"], params["name"], what="server: its disks are the base of its "
+                             "clones and cannot be resized")
     if guest.get("type") not in (None, "qemu"):
         raise InputError("vmid: guest %s is a container (%s); jotun_disk_resize grows virtual machine disks"
                          % (guest["vmid"], guest.get("type")), option="vmid")

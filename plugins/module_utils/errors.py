@@ -16,7 +16,13 @@ Every failure of the API carries a *kind* that says what the caller may do next:
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
 import re
+
+try:
+    from urllib.parse import quote, quote_plus
+except ImportError:  # pragma: no cover - Python 2 never runs this code
+    from urllib import quote, quote_plus  # type: ignore
 
 RETRYABLE = "retryable"
 UNKNOWN = "unknown"
@@ -55,6 +61,8 @@ class ProxmoxError(Exception):
         self.locked = locked
         # result keys a flow adds to its failure (a failed restore: safety_backup, left); never secrets
         self.extra = {}
+        # True when no connection could be made at all (refused, unreachable, connect timeout)
+        self.unreachable = False
 
     def __str__(self):
         return self.message
@@ -68,8 +76,9 @@ class ProxmoxError(Exception):
         return self.kind == UNKNOWN
 
     def to_result(self):
-        """The keys fail_json gets: message, HTTP status, PVE's per-parameter errors and the kind."""
-        result = {"msg": self.message, "status": self.status, "errors": dict(self.errors), "error_kind": self.kind}
+        """The keys fail_json gets: message, HTTP status (``http_status``: ``status`` is a server's power status in
+        jotun_server's results), PVE's per-parameter errors and the kind."""
+        result = {"msg": self.message, "http_status": self.status, "errors": dict(self.errors), "error_kind": self.kind}
         result.update(getattr(self, "extra", None) or {})
         return result
 
@@ -146,11 +155,39 @@ def is_transient(err):
     return err.status in TRANSIENT_STATUSES
 
 
+MASK = "********"
+
+
+def secret_forms(secret):
+    """*secret* and the ways a message may carry it: escaped (repr, JSON), quoted, URL-encoded (quote, quote_plus,
+    and quote with nothing safe, as form bodies and cookies carry it); longest first."""
+    text = str(secret)
+    forms = set([text, repr(text)[1:-1], json.dumps(text)[1:-1], quote(text), quote(text, safe=""), quote_plus(text),
+                 text.encode("unicode_escape").decode("ascii")])
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
 def scrub(text, secrets):
-    """Replace every secret (passwords, token secrets, tickets) found in *text* by ``********``."""
+    """Replace every secret (passwords, token secrets, tickets, CSRF tokens) found in *text*, raw or transformed
+    (secret_forms), by ``********``."""
     if not text:
         return text
     for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "********")
+        if secret and len(str(secret)) >= 4:
+            for form in secret_forms(secret):
+                text = text.replace(form, MASK)
     return text
+
+
+def scrub_all(value, secrets):
+    """*value* (a result: dicts, lists, strings) with scrub() applied to every string in it, keys included."""
+    secrets = [s for s in secrets if s and len(str(s)) >= 4]
+    if not secrets:
+        return value
+    if isinstance(value, dict):
+        return dict((scrub_all(k, secrets), scrub_all(v, secrets)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub_all(v, secrets) for v in value)
+    if isinstance(value, str):
+        return scrub(value, secrets)
+    return value

@@ -19,7 +19,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import client as client_mod
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, scrub
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, scrub_all
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.validate import check_connection
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
 
 DEFAULT_WAIT_TIMEOUT = 600.0
@@ -45,7 +46,7 @@ def connection_argument_spec():
     """The options of doc fragment jotunheim.proxmox.connection."""
     return dict(
         api_host=dict(type="str", required=True, fallback=(env_fallback, ["PROXMOX_HOST"])),
-        api_port=dict(type="int", default=8006, fallback=(env_fallback, ["PROXMOX_PORT"])),
+        api_port=dict(type="int", fallback=(env_fallback, ["PROXMOX_PORT"])),
         api_user=dict(type="str", fallback=(env_fallback, ["PROXMOX_USER"])),
         api_password=dict(type="str", no_log=True),
         api_otp=dict(type="str", no_log=True),
@@ -115,6 +116,14 @@ class ProxmoxModule(AnsibleModule):
             if key != "api_token_id":
                 self.no_log_values.add(value)
             self.params[key] = value
+        # every option is checked before the first call: nothing below may reach Proxmox VE with bad input
+        try:
+            check_connection(self.params, port_given=self.params.get("api_port") is not None)
+        except InputError as err:
+            self.fail_from_error(err)
+        if self.params.get("validate_certs") is False:
+            self.warn("validate_certs is false: the TLS certificate of %s is not checked, so anyone in between can "
+                      "read the credentials; set ca_path to the CA that signed it instead" % self.params["api_host"])
 
     @property
     def client(self):
@@ -145,8 +154,8 @@ class ProxmoxModule(AnsibleModule):
             payload.update(err.to_result())
         else:
             payload.update({"msg": str(err), "exception": traceback.format_exc()})
-        payload["msg"] = scrub(payload.get("msg") or "failed", self._secrets())
-        self.fail_json(**payload)
+        payload["msg"] = payload.get("msg") or "failed"
+        self.fail_json(**scrub_all(payload, self._secrets()))
 
     def run(self, fn):
         """exit_json(**fn(self)); our typed errors become fail_json through fail_from_error."""
@@ -154,4 +163,4 @@ class ProxmoxModule(AnsibleModule):
             result = fn(self) or {}
         except (ProxmoxError, InputError) as err:
             self.fail_from_error(err)
-        self.exit_json(**result)
+        self.exit_json(**scrub_all(result, self._secrets()))

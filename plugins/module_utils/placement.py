@@ -171,3 +171,27 @@ def _unreachable(reach, wanted, target_storage):
     return ("node: cannot build on %s: %s. Proxmox VE clones a template to another node only when all its volumes "
             "are on shared storage; build on a node listed, or keep a template of the same name on %s"
             % (wanted, "; ".join(parts), wanted))
+
+
+def check_storage_content(client, storage, content, node=None, option="storage", deadline=None):
+    """InputError naming *option* unless *storage* is defined in ``GET /storage`` (storage.cfg), enabled, takes
+    *content* (``images``, ``backup``...) and, with *node*, is available on that node (its ``nodes`` list). Reads
+    only; pve-storage PVE/API2/Storage/Config.pm. Returns the storage's entry."""
+    entries = [e for e in client.get("/storage", deadline=deadline) or [] if isinstance(e, dict)]
+    found = [e for e in entries if e.get("storage") == storage]
+    if not found:
+        raise InputError("%s: there is no storage %r (storages: %s)" % (
+            option, storage, ", ".join(sorted(str(e.get("storage")) for e in entries)) or "none"), option=option)
+    entry = found[0]
+    contents = [c.strip() for c in str(entry.get("content") or "").split(",") if c.strip()]
+    takes = sorted(str(e.get("storage")) for e in entries if content in str(e.get("content") or "").split(","))
+    if content not in contents:
+        raise InputError("%s: storage %r does not take content %r (it takes %s; storages that do: %s)" % (
+            option, storage, content, ", ".join(contents) or "nothing", ", ".join(takes) or "none"), option=option)
+    index = storage_index([entry])
+    if not index[storage]["enabled"]:
+        raise InputError("%s: storage %r is disabled" % (option, storage), option=option)
+    if node and not _available(index, storage, node):
+        raise InputError("%s: storage %r is not available on node %s (only on %s)" % (
+            option, storage, node, ", ".join(index[storage]["nodes"] or [])), option=option)
+    return entry

@@ -68,3 +68,17 @@ def _steps(client, vmid, before, after):
     if after is not None:
         steps.append((api_path("pools", after), {"vms": vms}, after))
     return steps
+
+
+def pool_ids(client, deadline=None):
+    """The ids of the cluster's resource pools (``GET /pools``, pve-access-control PVE/API2/Pool.pm)."""
+    return sorted(str(entry.get("poolid")) for entry in client.get("/pools", deadline=deadline) or []
+                  if isinstance(entry, dict) and entry.get("poolid"))
+
+
+def check_pool_exists(client, poolid, option="pool", deadline=None):
+    """InputError naming *option* when the cluster has no pool *poolid* (read before anything is written)."""
+    known = pool_ids(client, deadline=deadline)
+    if poolid not in known:
+        raise InputError("%s: there is no resource pool %r (pools: %s)" % (option, poolid, ", ".join(known) or "none"),
+                         option=option)

@@ -15,6 +15,8 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import In
 UNITS = (("T", 1024 ** 4), ("G", 1024 ** 3), ("M", 1024 ** 2), ("K", 1024))
 _FACTORS = dict(UNITS)
 _FACTORS["P"] = 1024 ** 5
+# a number without unit counts bytes; below this it is surely a forgotten unit ("20" meant "20G")
+BARE_MINIMUM = 1024 ** 2
 _SIZE_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*([KMGTP])?(?:I?B)?$")
 
 
@@ -24,6 +26,9 @@ def _to_bytes(text, option, what):
         raise InputError("%s: expected a size such as 40G, got %r" % (option, text), option=option)
     if isinstance(text, int):
         value = text
+        if 0 < value < BARE_MINIMUM:
+            raise InputError("%s: %d has no unit, so it counts bytes: no disk is that small; did you mean %dG?"
+                             % (option, value, value), option=option)
     else:
         raw = str(text).strip()
         match = _SIZE_RE.match(raw.upper())
@@ -35,6 +40,9 @@ def _to_bytes(text, option, what):
             exact = Decimal(match.group(1)) * _FACTORS.get(match.group(2) or "", 1)
         except InvalidOperation:
             raise InputError("%s: cannot read %r as %s" % (option, raw, what), option=option)
+        if match.group(2) is None and 0 < exact < BARE_MINIMUM:
+            raise InputError("%s: %r has no unit, so it counts bytes (%s bytes): no disk is that small; did you mean "
+                             "%sG?" % (option, raw, match.group(1), match.group(1)), option=option)
         if exact != exact.to_integral_value():
             raise InputError("%s: %r is not a whole number of bytes; use a smaller unit (e.g. M instead of G)" % (option, raw),
                              option=option)

@@ -20,8 +20,9 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
     InputError, ProxmoxError, TaskFailed, TaskTimeout,
 )
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.validate import check_vmid
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import (
-    TaskWaiter, exit_status_of, is_running, outcome, parse_upid)
+    UNKNOWN_GRACE, TaskWaiter, exit_status_of, is_running, is_unknown, outcome, parse_upid)
 
 
 # --- inputs ---------------------------------------------------------------------------------------------------------
@@ -34,11 +35,16 @@ def collect_upids(upid=None, upids=None):
     """
     found = []
     seen = set()
-    items = ([("upid", upid)] if upid else []) + [("upids[%d]" % i, item) for i, item in enumerate(upids or [])]
+    items = ([("upid", upid)] if upid is not None else []) + [("upids[%d]" % i, item) for i, item in enumerate(upids or [])]
     for label, item in items:
+        if isinstance(item, dict) and "upid" not in item:
+            raise InputError("%s: a task dict without 'upid' (keys: %s)" % (label, ", ".join(sorted(map(str, item)))),
+                             option=label.split("[")[0])
         text = item.get("upid") if isinstance(item, dict) else item
-        if text in (None, ""):
-            continue
+        if text in (None, "") or (isinstance(text, str) and not text.strip()):
+            raise InputError("%s: empty; give a UPID (UPID:node:...) or a task dict from a module's 'tasks' (a run "
+                             "that started nothing returns no tasks: pass its 'tasks' list, not its elements)" % label,
+                             option=label.split("[")[0])
         if not isinstance(text, str):
             raise InputError("%s: expected a UPID string or a task dict with 'upid', got %r" % (label, text),
                              option=label.split("[")[0])
@@ -110,9 +116,14 @@ def _size_check(item, label):
     except InputError as err:
         raise InputError(str(err), option="resize")
     vmid = item.get("vmid")
+    if vmid not in (None, ""):
+        try:
+            vmid = check_vmid(vmid, option="%s.vmid" % label)
+        except InputError as err:
+            raise InputError(str(err), option="resize")
     return {
         "label": label,
-        "vmid": int(vmid) if vmid not in (None, "") else None,
+        "vmid": vmid if vmid not in (None, "") else None,
         "name": item.get("name"),
         "node": item.get("node"),
         "disk": str(item["disk"]),
@@ -136,13 +147,15 @@ def check_nodes(client, parsed, deadline=None):
 def task_outcome(task):
     """ok, warnings, failed or running for one task dict (a waiter's task dict, a status answer or a task-list
     entry: see tasks.is_running)."""
+    if is_unknown(task):
+        return "unknown"
     if is_running(task):
         return "running"
     return outcome(exit_status_of(task) or "") or "failed"
 
 
 def count(tasks, resizes=()):
-    counts = {"ok": 0, "warnings": 0, "failed": 0, "running": 0}
+    counts = {"ok": 0, "warnings": 0, "failed": 0, "running": 0, "unknown": 0}
     for task in tasks:
         counts[task_outcome(task)] += 1
     for resize in resizes:
@@ -158,6 +171,10 @@ def failure_message(tasks, resizes, counts, timed_out):
         parts.append("%d of %d tasks failed: %s" % (len(failed), len(tasks), "; ".join(
             "%s (%s %s on %s): %s" % (t["upid"], t.get("type"), t.get("id") or "-", t.get("node"), t.get("exitstatus"))
             for t in failed)))
+    unknown = [t["upid"] for t in tasks if task_outcome(t) == "unknown"]
+    if unknown:
+        parts.append("%d unknown to their node (no such task %ds after their start time): %s"
+                     % (len(unknown), UNKNOWN_GRACE, ", ".join(unknown)))
     running = [t["upid"] for t in tasks if task_outcome(t) == "running"]
     if running:
         parts.append("%d still running%s: %s" % (len(running), " at the deadline" if timed_out else "", ", ".join(running)))
@@ -179,7 +196,7 @@ class TaskReportError(ProxmoxError):
     """
 
     def __init__(self, message, result):
-        kind = ProxmoxError.FINAL if result["counts"]["failed"] else ProxmoxError.UNKNOWN
+        kind = ProxmoxError.FINAL if result["counts"]["failed"] or result["counts"].get("unknown") else ProxmoxError.UNKNOWN
         super(TaskReportError, self).__init__(message, kind=kind)
         self.result = result
 
@@ -195,6 +212,9 @@ def report(client, upid=None, upids=None, resize=None, wait=True, deadline=None,
     Raises InputError for bad input and TaskReportError (carrying the whole result) when ``fail_on_error``
     and a task failed or did not end before the deadline.
     """
+    if upid is None and upids is None and resize is None:
+        raise InputError("upid: say which tasks to look at: upid, upids (UPIDs or a module's 'tasks') or resize",
+                         option="upid")
     parsed = collect_upids(upid, upids)
     extra, checks = collect_resizes(resize)
     parsed += [item for item in collect_upids(upids=extra) if item[1].raw not in set(p.raw for dummy, p in parsed)]
@@ -206,7 +226,7 @@ def report(client, upid=None, upids=None, resize=None, wait=True, deadline=None,
     # the counts stay under "counts": "failed" and "warnings" at the top level mean something else to Ansible
     result = {"changed": False, "tasks": tasks, "resizes": resizes, "counts": counts,
               "timed_out": bool(timed_out or (wait and counts["running"]))}
-    if fail_on_error and (counts["failed"] or (wait and counts["running"])):
+    if fail_on_error and (counts["failed"] or counts["unknown"] or (wait and counts["running"])):
         raise TaskReportError(failure_message(tasks, resizes, counts, result["timed_out"]), result)
     result["msg"] = summary(tasks, resizes, counts)
     return result

@@ -70,6 +70,12 @@ MAX_LOG_PAGES = 20
 # A task watched through its log still gets every STATUS_EVERY-th look as a status request (a log without its
 # final 'TASK ...' line must not keep the waiter looking until the deadline).
 STATUS_EVERY = 12
+# Seconds after the start time a UPID holds during which "no such task" means "not visible yet"; later, the node
+# does not know the task at all (a made-up or mistyped UPID, a task of another cluster, a node reinstalled): the
+# task is reported as UNKNOWN and not waited for. PVE writes the task's file before it returns the UPID
+# (PVE::RESTEnvironment fork_worker), so a real task is visible on its own node at once.
+UNKNOWN_GRACE = 15.0
+UNKNOWN = "unknown"
 # Looks at the log of a task without known progress type before giving up on finding percentages.
 DISCOVERY_LOOKS = (2, 4)
 
@@ -83,6 +89,11 @@ def is_running(task):
     """
     status = task.get("status")
     return status in (None, "") or (isinstance(status, str) and status.lower() == "running")
+
+
+def is_unknown(task):
+    """True for a task dict of a UPID its node does not know (TaskWaiter: "no such task" past UNKNOWN_GRACE)."""
+    return task.get("status") == UNKNOWN
 
 
 def exit_status_of(task):
@@ -340,6 +351,7 @@ class _Tracked(object):
         self.follow_log = upid.type in PROGRESS_TYPES
         self.last_error = None
         self.log_tail = None
+        self.unknown = False
 
     def absorb(self, lines, sent=None, received=None):
         """Take new log lines (read between *sent* and *received*): tail, warnings and progress readings."""
@@ -378,6 +390,8 @@ class _Tracked(object):
 
     def as_dict(self):
         status = self.status
+        if self.unknown:
+            status = {"status": UNKNOWN, "exitstatus": None}
         result = {
             "upid": self.upid.raw, "node": self.upid.node, "type": self.upid.type, "id": self.upid.id,
             "user": self.upid.user, "status": status.get("status") or "running", "exitstatus": status.get("exitstatus"),
@@ -549,6 +563,8 @@ class TaskWaiter(object):
             if err.status in (401, 403):
                 raise
             task.last_error = err.message  # not visible yet, or a transient failure: look again later
+            if self._past_grace(task):
+                self._check_status(task, budget, strict=False)     # the status says whether the node knows it
             return
         task.visible = True
         task.last_error = None
@@ -568,6 +584,9 @@ class TaskWaiter(object):
                 raise
             # not visible yet (no such task), or a transient failure: look again later
             task.last_error = err.message
+            if no_such_task(err) and self._past_grace(task):
+                task.unknown = True         # its node does not know it: nothing to wait for
+                task.done = True
             return
         task.visible = True
         task.last_error = None
@@ -590,6 +609,12 @@ class TaskWaiter(object):
         if len(entries) == 1 and entries[0].get("t") == NO_CONTENT:
             entries = []  # PVE's answer when there is no line past *start* (yet)
         return [entry.get("t", "") for entry in entries], body.get("total")
+
+    def _past_grace(self, task):
+        """True once the node's clock is UNKNOWN_GRACE past the start time the UPID holds."""
+        server_time = getattr(self.client, "server_time", None)
+        now = server_time() if callable(server_time) else time.time()
+        return now - task.upid.starttime > UNKNOWN_GRACE
 
     @staticmethod
     def _log_seen(task):
@@ -630,11 +655,13 @@ class TaskWaiter(object):
     @staticmethod
     def _result(tracked, fail_on_error):
         tasks = [t.as_dict() for t in tracked]
-        failed = [t for t in tracked if outcome(t.status.get("exitstatus")) == "failed"]
+        failed = [t for t in tracked if t.unknown or outcome(t.status.get("exitstatus")) == "failed"]
         if failed and fail_on_error:
             first = failed[0]
             message = "; ".join("task %s (%s %s on %s) failed: %s" % (
-                t.upid.raw, t.upid.type, t.upid.id or "-", t.upid.node, t.status.get("exitstatus")) for t in failed)
+                t.upid.raw, t.upid.type, t.upid.id or "-", t.upid.node,
+                "its node does not know it (no such task)" if t.unknown else t.status.get("exitstatus"))
+                for t in failed)
             raise TaskFailed(message, tasks=tasks, log_tail=first.log_tail or [])
         return tasks
 

@@ -38,11 +38,12 @@ options:
     type: str
   node:
     description:
-      - Only archives seen from this node.
+      - Only archives seen from this node. A name that is not a node of the cluster fails the module.
     type: str
   storage:
     description:
-      - Only archives on this storage.
+      - Only archives on this storage. A storage that does not exist, or does not take content C(backup) (on
+        O(node)), fails the module.
     type: str
   orphan:
     description:

@@ -48,6 +48,7 @@ options:
   vmid:
     description:
       - The virtual machine's ID. One of O(vmid) and O(name) is required.
+      - With both, they must name the same guest. A template's disks are refused (they are the base of its clones).
     type: int
   name:
     description:
@@ -58,11 +59,13 @@ options:
     description:
       - The disk to grow, for example V(scsi0), V(virtio1), V(sata0), V(ide0), V(efidisk0) or V(tpmstate0).
       - Defaults to the boot disk (the first disk of the C(boot) order, else the first disk of the guest).
+      - An empty value, or one with C(,), C(=), C(;) or white space, is refused.
     type: str
   size:
     description:
       - The absolute size the disk should have, for example V(40G), V(40960M), V(1.5T), or a plain number of bytes.
       - Units are binary (V(1G) is 1024 MiB); an optional V(B) or V(iB) after the unit is accepted.
+      - A number without unit counts bytes; one below 1 MiB is refused as a forgotten unit ("did you mean 20G?").
       - Exactly one of O(size) and O(increase) is required.
     type: str
   increase:

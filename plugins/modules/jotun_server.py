@@ -44,6 +44,7 @@ options:
   name:
     description:
       - The server's name, unique across the cluster (a DNS name). A second guest with the same name is an error.
+      - A template's name is refused (a server needs a name of its own).
     type: str
     required: true
   vmid:
@@ -127,6 +128,7 @@ options:
       - The storage for a full clone's disks. Defaults to the template's storage; for O(state=rebuilt), to the old
         boot disk's storage. For a clone to another node than the template's it must be shared storage available
         there.
+      - It must exist and take content C(images); checked before the clone.
     type: str
   pool:
     description:
@@ -151,7 +153,9 @@ options:
   disk_size:
     description:
       - The absolute size of the boot disk, for example V(40G) or V(1.5T) (binary units). The disk is only grown;
-        a size below the current one is an error.
+        a size below the current one (or, for a new server, below the template's disk) is an error, raised before
+        anything is cloned or written.
+      - A number without unit counts bytes; one below 1 MiB is refused as a forgotten unit ("did you mean 20G?").
       - With O(state=rebuilt), the new boot disk gets the larger of this and the old disk's size (a smaller one is
         named in RV(warnings)).
     type: str
@@ -171,7 +175,7 @@ options:
     type: str
   bridge:
     description:
-      - The bridge of the first network device (C(net0)), for example V(vmbr0).
+      - The bridge of the first network device (C(net0)), for example V(vmbr0). Never empty, no C(,), C(=), C(;).
       - A new server is placed only on a node that has this bridge; when O(node) lacks it the run fails before any
         change (Proxmox VE would build the server and fail to start it).
     type: str
@@ -370,7 +374,10 @@ tasks:
 step:
   description:
     - The step the run reached - V(done) when it finished; else the step whose task is running (V(clone),
-      V(resize), V(start), V(shutdown), V(stop), V(reboot), V(destroy)) or the step that failed.
+      V(resize), V(start), V(shutdown), V(stop), V(reboot), V(destroy)) or the step that failed (also
+      V(configure), V(cloudinit), V(pool), V(wait_unlocked)).
+    - On a failure, C(changed) says whether anything was changed before or by that step; a step refused by
+      Proxmox VE, a task that failed leaving the server as it was, or a lock that never cleared changes nothing.
   returned: always
   type: str
   sample: done
@@ -382,6 +389,11 @@ warnings:
   type: list
   elements: str
   sample: ["cipassword: Proxmox VE never shows the old password back, so it cannot be carried over; ..."]
+http_status:
+  description: On a failed API call, its HTTP status (RV(status) is the server's power status).
+  returned: failure
+  type: int
+  sample: 500
 diff:
   description: The config keys, disk size and power state before and after (secrets masked).
   returned: "in diff mode (C(--diff) or C(diff: true))"

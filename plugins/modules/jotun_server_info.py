@@ -31,7 +31,7 @@ attributes:
     support: none
 options:
   vmid:
-    description: Servers with these VMIDs.
+    description: Servers with these VMIDs (100 to 999999999).
     type: list
     elements: int
   name:
@@ -43,11 +43,11 @@ options:
     type: list
     elements: str
   node:
-    description: Servers on these nodes.
+    description: Servers on these nodes. A name that is not a node of the cluster fails the module.
     type: list
     elements: str
   pool:
-    description: Servers in these resource pools.
+    description: Servers in these resource pools. A pool that does not exist fails the module.
     type: list
     elements: str
   details:
@@ -218,11 +218,12 @@ servers:
 """
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import gather_servers
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import check_filters, gather_servers
 
 
 def run(module):
     params = module.params
+    check_filters(module.client, params)
     servers = gather_servers(module.client, vmids=params["vmid"], names=params["name"], tags=params["tags"],
                              nodes=params["node"], pools=params["pool"], details=params["details"],
                              agent=params["agent"])

@@ -38,13 +38,18 @@ options:
   upid:
     description:
       - One task's UPID, as returned by a module's RV(tasks) list or by the Proxmox VE API.
+      - One of O(upid), O(upids) and O(resize) is required.
+      - A UPID its node does not know (Proxmox VE answers "no such task") 15 seconds or more after the start time
+        the UPID holds is reported with RV(tasks[].status=unknown) and counted in RV(counts.unknown), at once, with
+        O(wait=true) and O(wait=false) alike; it is not waited for.
     type: str
   upids:
     description:
       - UPIDs of tasks, on any nodes.
       - Each element is a UPID string or a task dict with an C(upid) key (the elements of another module's
         RV(tasks) list), so O(upids) can be fed with C({{ started.results | map(attribute='tasks') | flatten }}).
-      - Empty elements are skipped, and so is an empty list (what a module that started nothing returns).
+      - An empty list is allowed (what a module that started nothing returns); an empty, null or malformed
+        element, or a dict without C(upid), is refused naming O(upids).
     type: list
     elements: raw
   resize:
@@ -58,8 +63,8 @@ options:
     type: raw
   fail_on_error:
     description:
-      - Fail when a task failed (an exit status other than C(OK) or C(WARNINGS)) or, with O(wait=true), when tasks
-        are still running at the deadline. The result still holds every task and the counts.
+      - Fail when a task failed (an exit status other than C(OK) or C(WARNINGS)), when a UPID is unknown to its
+        node, or, with O(wait=true), when tasks are still running at the deadline. The result still holds every task and the counts.
       - With V(false) the module reports the outcome without failing.
     type: bool
     default: true
@@ -121,7 +126,7 @@ tasks:
       description: Who started it.
       type: str
     status:
-      description: C(running) or C(stopped).
+      description: C(running) or C(stopped); C(unknown) when the task's node does not know the UPID.
       type: str
     exitstatus:
       description: "C(OK), C(WARNINGS: n) or the error text; null while running."
@@ -205,10 +210,11 @@ resizes:
 counts:
   description:
     - How many tasks ended with C(OK) (V(ok)), with C(WARNINGS) (V(warnings)), failed (V(failed)), or are still
-      running (V(running)). Watched disks count as V(ok) once at their size, else as V(running).
+      running (V(running)), and UPIDs their node does not know (V(unknown)). Watched disks count as V(ok) once at
+      their size, else as V(running).
   returned: always
   type: dict
-  sample: {"ok": 48, "warnings": 1, "failed": 1, "running": 0}
+  sample: {"ok": 48, "warnings": 1, "failed": 1, "running": 0, "unknown": 0}
   contains:
     ok:
       description: Tasks that ended with C(OK), and watched disks that reached their size.
@@ -221,6 +227,9 @@ counts:
       type: int
     running:
       description: Tasks still running, and watched disks not yet at their size.
+      type: int
+    unknown:
+      description: UPIDs their node does not know (no such task past a short grace after their start time).
       type: int
 timed_out:
   description: True when O(wait=true) and the deadline came before everything ended.

@@ -186,3 +186,13 @@ def test_non_ascii_password_logs_in(sim_factory):
     with pytest.raises(ProxmoxError) as err:
         wrong.get("/version")
     assert err.value.status == 401 and "Grüße" not in str(err.value)
+
+
+def test_tls_host_name_mismatch_prints_the_name_it_expected(sim):
+    """127.1 reaches the simulator (127.0.0.1) but its certificate is made out to 127.0.0.1 and localhost."""
+    client = token_client(sim, host="127.1")
+    with pytest.raises(ProxmoxError) as err:
+        client.get("/version")
+    message = str(err.value)
+    assert "host-name mismatch" in message and "127.1" in message and "api_host" in message, message
+    assert sim.info["token_secret"] not in message

@@ -148,7 +148,7 @@ def test_backup_policy_role_all_at_once_then_rotation(sim, run_playbook, db):
     started = task_named(run, "Start every backup without waiting")["result"]["results"]
     assert started[0]["volid"] is None and started[0]["tasks"][0]["status"] == "running"
     waited = task_named(run, "Wait for all of them in one step")["result"]
-    assert waited["counts"] == {"ok": 1, "warnings": 0, "failed": 0, "running": 0}
+    assert waited["counts"] == {"ok": 1, "warnings": 0, "failed": 0, "running": 0, "unknown": 0}
     report = task_named(run, "Publish the report")["result"]["ansible_facts"]["backup_policy_report"]
     after = [a["volid"] for a in archives_of(sim, db["vmid"])]
     assert after == [report[0]["volid"]] and after[0] not in before

@@ -85,7 +85,7 @@ def test_wait_for_50_tasks_one_failing_one_warning(sim, run_playbook):
     assert run.ok, run
     result = run.task("wait")
     assert result["changed"] is False and result["timed_out"] is False
-    assert result["counts"] == {"ok": 48, "warnings": 1, "failed": 1, "running": 0}
+    assert result["counts"] == {"ok": 48, "warnings": 1, "failed": 1, "running": 0, "unknown": 0}
     assert "failed" not in result and "warnings" not in result  # the counts never look like Ansible's own keys
     tasks = result["tasks"]
     assert [t["upid"] for t in tasks] == upids
@@ -119,7 +119,7 @@ def test_failure_names_the_failed_task_and_still_reports(sim, run_playbook):
     run = run_playbook([task_step(upids=upids), task_step("look", upids=upids, wait=False, fail_on_error=False)])
     result = run.task("wait")
     assert failed(run, "wait") and upids[1] in result["msg"] and FAIL_MESSAGE in result["msg"]
-    assert result["counts"] == {"ok": 3, "warnings": 0, "failed": 1, "running": 0}
+    assert result["counts"] == {"ok": 3, "warnings": 0, "failed": 1, "running": 0, "unknown": 0}
     assert len(result["tasks"]) == 4
     look = run.task("look")
     assert run.status("look") == "ok" and look["counts"]["failed"] == 1 and look["changed"] is False
@@ -128,7 +128,7 @@ def test_failure_names_the_failed_task_and_still_reports(sim, run_playbook):
 def test_task_dicts_and_single_upid(sim, run_playbook):
     sim.reset()
     upids = start_clones(sim, 2)
-    run = run_playbook([task_step(upids=[{"upid": upids[0], "node": "pve1"}, "", upids[0]]),
+    run = run_playbook([task_step(upids=[{"upid": upids[0], "node": "pve1"}, upids[0]]),
                         task_step("one", upid=upids[1])])
     assert run.ok, run
     assert [t["upid"] for t in run.task("wait")["tasks"]] == [upids[0]]
@@ -150,6 +150,28 @@ def test_unknown_node_is_a_clear_error(sim, run_playbook):
     assert [e["path"] for e in sim.requests(mark)] == ["/api2/json/nodes"]
 
 
+def test_a_upid_its_node_does_not_know_is_unknown_at_once(sim, run_playbook):
+    """A UPID of a real node that answers "no such task" well past the start time the UPID holds: reported as
+    unknown, counted apart, not waited for to the deadline; wait: true and wait: false agree."""
+    sim.reset()
+    good = start_clones(sim, 1)[0]
+    parts = good.split(":")
+    parts[2] = "%08X" % 4242                                 # another pid ...
+    parts[4] = "%08X" % (int(parts[4], 16) - 3600)           # ... started an hour ago: no task of this node
+    stray = ":".join(parts)
+    run = run_playbook([task_step("waited", upids=[good, stray], wait_timeout=600, fail_on_error=False),
+                        task_step("looked", upids=[good, stray], wait=False, fail_on_error=False),
+                        task_step("strict", upid=stray, wait_timeout=600)])
+    for name in ("waited", "looked"):
+        result = run.task(name)
+        assert run.status(name) == "ok", run
+        assert result["counts"] == {"ok": 1, "warnings": 0, "failed": 0, "running": 0, "unknown": 1}, result
+        assert [t["status"] for t in result["tasks"]] == ["stopped", "unknown"] and result["timed_out"] is False
+    strict = run.task("strict")
+    assert failed(run, "strict") and "unknown to their node" in strict["msg"] and stray in strict["msg"]
+    assert strict["timed_out"] is False and strict["changed"] is False
+
+
 def test_malformed_upid_names_the_option(sim, run_playbook):
     run = run_playbook([task_step(upids=["UPID:pve1:nonsense"])])
     result = run.task("wait")
@@ -168,7 +190,7 @@ def test_deadline_reports_running_tasks_and_leaves_them_running(sim, run_playboo
     result = run.task("wait")
     assert failed(run, "wait") and result["timed_out"] is True
     assert upids[0] in result["msg"] and upids[1] in result["msg"] and upids[2] not in result["msg"]
-    assert result["counts"] == {"ok": 1, "warnings": 0, "failed": 0, "running": 2}
+    assert result["counts"] == {"ok": 1, "warnings": 0, "failed": 0, "running": 2, "unknown": 0}
     assert [t["status"] for t in result["tasks"]] == ["running", "running", "stopped"]
     lenient = run.task("lenient")
     assert run.status("lenient") == "ok" and lenient["counts"]["running"] == 2 and lenient["timed_out"] is True
@@ -185,7 +207,7 @@ def test_wait_false_and_check_mode_only_look(sim, run_playbook):
     upids = start_clones(sim, 1)
     run = run_playbook([task_step(upids=upids, wait=False)])
     assert run.ok, run
-    assert run.task("wait")["counts"] == {"ok": 0, "warnings": 0, "failed": 0, "running": 1}
+    assert run.task("wait")["counts"] == {"ok": 0, "warnings": 0, "failed": 0, "running": 1, "unknown": 0}
     check = run_playbook([task_step(upids=upids, wait_timeout=600)], check=True)
     assert check.ok, check
     # neither run waited: a wait would have ended in a timeout (timed_out true), the task runs for hours

@@ -41,7 +41,7 @@ def test_waits_for_a_resize_started_without_waiting(sim, run_playbook):
     started = run.task("start")
     assert started["status"] == "in_progress"
     result = run.task("finish")
-    assert result["changed"] is False and result["counts"] == {"ok": 1, "warnings": 0, "failed": 0, "running": 0}
+    assert result["changed"] is False and result["counts"] == {"ok": 1, "warnings": 0, "failed": 0, "running": 0, "unknown": 0}
     if sim.pve.startswith("7."):
         assert started["task"] is None
         assert result["tasks"] == []

@@ -19,7 +19,9 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.restore i
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.retention import KEEP_OPTIONS
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.tasks import wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.placement import check_storage_content
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
 
 # options that only make sense when a new backup is made
@@ -50,7 +52,36 @@ def _guest(client, params, purpose):
                          option="vmid" if params.get("vmid") is not None else "name")
     if guest.get("type", "qemu") != "qemu":
         raise InputError("vmid: guest %s is a container; jotun_backup handles QEMU servers" % guest["vmid"], option="vmid")
+    checks.check_guest_match(guest, params.get("vmid"), params.get("name"))
     return guest
+
+
+def check_params(params):
+    """The options of jotun_backup / jotun_backup_info that need no cluster: ranges and plain values."""
+    checks.check_vmid(params.get("vmid"))
+    if params.get("name") is not None:
+        checks.check_plain(params["name"], "name", "a server name")
+    if params.get("volid") is not None:
+        _check_volid(params["volid"])
+    if params.get("storage") is not None:
+        checks.check_storage(params["storage"])
+    if params.get("node") is not None:
+        checks.check_node(params["node"])
+
+
+def _check_volid(volid):
+    if not volid or volid != volid.strip() or any(c.isspace() or c in ",;=" for c in volid):
+        raise InputError("volid: %r is not a volume id (storage:backup/vzdump-qemu-...)" % (volid,), option="volid")
+
+
+def check_cluster(client, params, deadline):
+    """References jotun_backup's restore makes to the cluster: the node exists, the storage takes disk images."""
+    if params.get("state") != "restored":
+        return
+    if params.get("node"):
+        checks.check_nodes_exist(client, [params["node"]], deadline=deadline)
+    if params.get("storage"):
+        check_storage_content(client, params["storage"], "images", node=params.get("node"), deadline=deadline)
 
 
 def _notes(value):
@@ -124,9 +155,11 @@ def _reprotect(client, archive, deadline):
 def run_backup(module):
     """jotun_backup: the result dict for module.run()."""
     params = module.params
+    check_params(params)
     client = module.client
     deadline = module.deadline()
     state = params.get("state") or "present"
+    check_cluster(client, params, deadline)
     if state == "restored":
         result = restore_backup(client, params, deadline, check_mode=module.check_mode)
     elif state == "absent":
@@ -152,6 +185,11 @@ def run_backup_info(module):
     params = module.params
     client = module.client
     deadline = module.deadline() if hasattr(module, "deadline") else None
+    check_params(params)
+    if params.get("node") is not None:
+        checks.check_nodes_exist(client, [params["node"]], deadline=deadline)
+    if params.get("storage") is not None:
+        check_storage_content(client, params["storage"], "backup", node=params.get("node"), deadline=deadline)
     vmid = params.get("vmid")
     if params.get("name"):
         guest = find_guest(client, name=params["name"])

@@ -157,6 +157,7 @@ class Builder(object):
                                          choose=choose_node, bridge=self.params.get("bridge"),
                                          bridges_of=bridges_of)
         self.template_config = configs[template["vmid"]]
+        run.check_disk_size(self.template_config)       # disk_size below the template's: refused before the clone
         return template, node
 
     def create(self, vmid=None, node=None, placed=None):
@@ -173,6 +174,7 @@ class Builder(object):
             run.config["name"] = self.params["name"]
             return
         pool = self.pool()
+        run.step = "clone"
         fixed, last, lock_waits = vmid or self.params.get("vmid"), 0, 0
         for attempt in range(MAX_VMID_ATTEMPTS):
             upid, newid = self.clone(template, node, fixed, pool, last=last, first_attempt=attempt)

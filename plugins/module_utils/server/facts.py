@@ -20,6 +20,8 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_conf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import boot_disk, is_disk_key, parse_drive
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.pools import pool_ids
 
 MASK = qc.CIPASSWORD_MASK
 
@@ -321,6 +323,24 @@ def resources_view(config):
 
 
 # --- reading ---------------------------------------------------------------------------------------------------------
+
+def check_filters(client, params, deadline=None):
+    """jotun_server_info's filters before anything is read: vmids in range, names, tags and pools without property
+    string separators, nodes and pools that exist. InputError naming the option."""
+    for vmid in params.get("vmid") or []:
+        checks.check_vmid(vmid)
+    checks.check_list(params.get("name"), "name", lambda v, o: checks.check_plain(v, o, "a server name"))
+    checks.check_list(params.get("tags"), "tags", lambda v, o: checks.check_plain(v, o, "a tag"))
+    checks.check_list(params.get("node"), "node", checks.check_node)
+    checks.check_list(params.get("pool"), "pool", checks.check_pool)
+    checks.check_nodes_exist(client, params.get("node"), deadline=deadline)
+    if params.get("pool"):
+        known = pool_ids(client, deadline=deadline)
+        for pool in params["pool"]:
+            if pool not in known:
+                raise InputError("pool: there is no resource pool %r (pools: %s)" % (pool, ", ".join(known) or "none"),
+                                 option="pool")
+
 
 def gather_servers(client, vmids=None, names=None, tags=None, nodes=None, pools=None, details=True, agent=True,
                    deadline=None):

@@ -95,6 +95,7 @@ class ServerRun(object):
     def _converge(self):
         state = self.params["state"]
         self.guest = self.find()
+        self.preflight()
         if state == "absent":
             self.ensure_absent()
             return
@@ -102,7 +103,12 @@ class ServerRun(object):
         if self.guest is not None and state == "rebuilt":
             builder.rebuild()
         elif self.guest is None:
-            builder.create()
+            was_changed = self.changed
+            try:
+                builder.create()
+            except (ProxmoxError, InputError):
+                self.after_failed_build(was_changed)
+                raise
             if builder.yield_to_twin():     # a parallel run cloned the same name first: go on with its server
                 builder.finish_clone()
         else:
@@ -117,6 +123,76 @@ class ServerRun(object):
         self.ensure_power()
         rescue.ensure_media_applied(self)
         self.refresh()
+
+    # --- checks before any write ---------------------------------------------------------------------------------
+    def preflight(self):
+        """The request against the cluster as it is, before anything is written (reads only): a template's name is
+        no server's name, ``pool`` exists, and on an existing server ``disk_size`` is not below its disk (a new
+        server's is checked against the template's disk in Builder.place). InputError naming the option."""
+        state = self.params["state"]
+        if self.guest is None:
+            templates = [g for g in self.list_guests() if g.get("name") == self.params["name"]
+                         and qc.parse_bool(g.get("template") or 0)]
+            if templates:
+                raise InputError("name: %r is the name of template %s, not of a server; give the server a name of its "
+                                 "own (and the template as template)" % (self.params["name"], templates[0]["vmid"]),
+                                 option="name")
+        if state == "absent":
+            return
+        if self.params.get("pool"):
+            pools.check_pool_exists(self.client, self.params["pool"], deadline=self.deadline)
+        guest = self.guest
+        building = guest is None or state == "rebuilt"
+        if building and self.params.get("storage") and self.params.get("full_clone", True):
+            placement.check_storage_content(self.client, self.params["storage"], "images",
+                                            node=(guest or {}).get("node") or self.params.get("node"),
+                                            deadline=self.deadline)
+        if (guest is not None and state != "rebuilt" and self.extras.get("disk_size") is not None
+                and guest.get("lock") not in ("clone", "create")):
+            self.check_disk_size(self.read_config())
+
+    def check_disk_size(self, config):
+        """InputError naming ``disk_size`` when it is below the boot disk of ``config`` (Proxmox VE cannot shrink)."""
+        size = self.extras.get("disk_size")
+        if size is None:
+            return
+        disk = disks.boot_disk(config, option="disk_size")
+        disks.target_size(disks.disk_size(config, disk, option="disk_size"), size=size, option="disk_size")
+
+    def after_failed_build(self, was_changed):
+        """A build that failed: ``changed`` stays as it was when no guest was left behind (a refused clone, a clone
+        task that failed and was cleaned up by Proxmox VE); a guest that exists is reported as it is."""
+        if self.guest is None or self.check_mode:
+            self.changed = was_changed
+            return
+        try:
+            left = self.read_config_or_none()
+        except ProxmoxError:
+            return
+        if left is None:
+            self.changed = was_changed
+            self.guest = None
+
+    def unchanged_on_failure(self, was_changed, action):
+        """Run ``action`` (a power action or destroy); when it fails and provably changed nothing (refused by an HTTP
+        answer, a lock that never cleared, a task that failed with the guest as it was) ``changed`` goes back to
+        ``was_changed``."""
+        status_before = self.guest.get("status")
+        try:
+            action()
+        except TaskFailed:
+            try:
+                current = guests.read_status_or_none(self.client, self.guest["node"], self.guest["vmid"],
+                                                     deadline=self.deadline)
+            except ProxmoxError:
+                current = None
+            if current is not None and current.get("status") == status_before:
+                self.changed = was_changed
+            raise
+        except ProxmoxError as err:
+            if err.kind == RETRYABLE or (err.kind == FINAL and err.status is not None):
+                self.changed = was_changed
+            raise
 
     # --- finding -----------------------------------------------------------------------------------------------
     def list_guests(self):
@@ -196,13 +272,15 @@ class ServerRun(object):
         skiplock = guest.get("lock") == "clone" and not self.clone_tasks()
         if skiplock:
             self.check_may_skiplock()
+        was_changed = self.changed
         self.changed = True
         self.diff.add("state", guest.get("status"), "absent")
         if self.check_mode:
             return
         if running:
-            self.power("stop", "stopped")
-        self.destroy(skiplock=skiplock)
+            self.unchanged_on_failure(was_changed, lambda: self.power("stop", "stopped"))
+            was_changed = True          # stopped: the destroy's failure cannot undo that
+        self.unchanged_on_failure(was_changed, lambda: self.destroy(skiplock=skiplock))
 
     def check_may_skiplock(self):
         """A guest left locked by a clone that died can only be removed with ``skiplock``, which Proxmox VE allows to
@@ -224,6 +302,7 @@ class ServerRun(object):
         locked guest (backup, snapshot...) is waited for first, under the run's deadline. ``purge``: None follows
         the ``purge`` option."""
         guest = self.guest
+        self.step = "destroy"
         if guest.get("lock") and not skiplock:
             self.wait_unlocked()
         if purge is None:
@@ -325,6 +404,24 @@ class ServerRun(object):
             self.config = spec.apply_plan(self.config, plan)
             return
         self.step = "configure"
+        written = []
+        try:
+            plan = self._write_config(plan, written)
+        except (ProxmoxError, InputError) as err:
+            if not written and not getattr(err, "unknown", False):
+                self.changed = was_changed      # refused, or a lock that never cleared: nothing was written
+            raise
+        if plan.cloudinit and qc.cloudinit_drive(self.config):
+            self.step = "cloudinit"
+            guests.regenerate_cloudinit(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
+        # what the config now reads (disks untouched); refresh() reads it back at the end of the run
+        self.config = spec.apply_plan(self.config, plan)
+        # on a running guest the write may have left values pending: ensure_pending_applied reads them again
+        self.pending = None
+
+    def _write_config(self, plan, written):
+        """Send ``plan`` until the config reads as planned; appends to ``written`` once a write may have landed.
+        Returns the last plan."""
         stale = 0
         while True:
             if self.config.get("lock"):
@@ -334,29 +431,24 @@ class ServerRun(object):
                 try:
                     guests.update_config(self.client, self.guest["node"], self.guest["vmid"],
                                          plan.api_params(self.config.get("digest")), deadline=self.deadline)
+                    written.append(True)
                     break
                 except ProxmoxError as err:
                     if guests.is_locked_failure(err):
                         pass                    # nothing written; the config read below shows the lock
                     elif err.kind == UNKNOWN or guests.is_digest_mismatch(err):
+                        if err.kind == UNKNOWN:
+                            written.append(True)
                         stale += 1
                         if stale >= 3:
                             raise
                     else:
-                        # refused at once (500/400): nothing was written by this step
-                        self.changed = was_changed
-                        raise
+                        raise                   # refused at once (500/400): nothing was written by this write
             self.read_config()
             plan = self.plan()
             if not plan or (set(plan.updates) == set(["cipassword"]) and not plan.delete):
                 break
-        if plan.cloudinit and qc.cloudinit_drive(self.config):
-            self.step = "cloudinit"
-            guests.regenerate_cloudinit(self.client, self.guest["node"], self.guest["vmid"], deadline=self.deadline)
-        # what the config now reads (disks untouched); refresh() reads it back at the end of the run
-        self.config = spec.apply_plan(self.config, plan)
-        # on a running guest the write may have left values pending: ensure_pending_applied reads them again
-        self.pending = None
+        return plan
 
     def check_bridge(self):
         """``bridge`` for an existing server's NIC must exist on its node: Proxmox VE takes the change and fails only
@@ -434,13 +526,15 @@ class ServerRun(object):
             wanted = "running"
         if not self.created and (state == "restarted" or wanted):
             status = self.read_power_state()
+        was_changed = self.changed
         if state == "restarted":
             self.changed = True
             self.diff.add("status", status, "running (restarted)")
             if self.check_mode:
                 self.guest["status"] = "running"
             else:
-                self.power("reboot" if status == "running" else "start", "running")
+                action = "reboot" if status == "running" else "start"
+                self.unchanged_on_failure(was_changed, lambda: self.power(action, "running"))
             return
         if wanted and wanted != status:
             self.changed = True
@@ -448,7 +542,8 @@ class ServerRun(object):
             if self.check_mode:
                 self.guest["status"] = wanted
             else:
-                self.power("start" if wanted == "running" else "shutdown", wanted)
+                action = "start" if wanted == "running" else "shutdown"
+                self.unchanged_on_failure(was_changed, lambda: self.power(action, wanted))
             return
         if status == "running":
             self.ensure_pending_applied()
@@ -488,6 +583,7 @@ class ServerRun(object):
         if action == "shutdown":
             params = {"timeout": self.params.get("shutdown_timeout", 120), "forceStop": bool(self.params.get("force_stop"))}
         locked = bool(guest.get("lock"))
+        self.step = action
         for attempt in range(3):
             if locked:
                 self.wait_unlocked()

@@ -20,9 +20,10 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_conf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 
 STATES = ["present", "started", "stopped", "restarted", "absent", "rebuilt", "rescued"]
-_NAME_RE = re.compile(r"^(?=.{1,63}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$")
+_NAME_RE = re.compile(r"^(?=.{1,63}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*\Z")
 
 
 class ConfigOption(object):
@@ -118,7 +119,7 @@ def _check_range(params, option, low, high=None, unit=""):
 
 
 # a Linux interface name as PVE's pve-bridge-id format takes it: never empty, nothing a property string would split on
-_BRIDGE_RE = re.compile(r"^[A-Za-z0-9][-_.A-Za-z0-9]{0,14}$")
+_BRIDGE_RE = re.compile(r"^[A-Za-z0-9][-_.A-Za-z0-9]{0,14}\Z")
 
 
 def validate(params):
@@ -127,7 +128,18 @@ def validate(params):
     if not name or not _NAME_RE.match(name):
         raise InputError("name: %r is not a valid server name (a DNS name: letters, digits, '-' and '.')" % name,
                          option="name")
-    _check_range(params, "vmid", 100, 999999999)
+    checks.check_vmid(params.get("vmid"))
+    for option, check in (("node", checks.check_node), ("storage", checks.check_storage)):
+        if params.get(option) is not None:
+            check(params[option], option)
+    if params.get("pool"):      # "" takes the server out of its pool
+        checks.check_pool(params["pool"])
+    if params.get("template") is not None:
+        checks.check_plain(params["template"], "template", "a template name or vmid")
+    if params.get("ciuser"):    # "" removes it
+        checks.check_plain(params["ciuser"], "ciuser", "a user name")
+    if params.get("searchdomain"):
+        checks.check_plain(params["searchdomain"], "searchdomain", "a DNS domain")
     _check_range(params, "cores", 1, 1024)
     _check_range(params, "sockets", 1, 64)
     _check_range(params, "memory", 16, unit=" MiB")
@@ -141,7 +153,8 @@ def validate(params):
     extras = {"disk_size": None, "mac": None, "ipconfig": None}
     if params.get("disk_size") not in (None, ""):
         extras["disk_size"] = parse_size(params["disk_size"], option="disk_size")
-    if params.get("mac"):
+    if params.get("mac") is not None:
+        checks.check_plain(params["mac"], "mac", "a MAC address")
         extras["mac"] = qc.normalise_mac(params["mac"], option="mac")
     if params.get("ipconfig") is not None:
         extras["ipconfig"] = [qc.ipconfig_from_option(item, index) for index, item in enumerate(params["ipconfig"])]
@@ -149,6 +162,8 @@ def validate(params):
         raise InputError("bridge: %r is not a bridge name (letters, digits, '-', '_' and '.', at most 15 characters, "
                          "like vmbr0)" % params["bridge"], option="bridge")
     if params.get("tags"):
+        for tag in params["tags"]:
+            checks.check_plain(tag, "tags", "a tag (one per list item)")
         qc.parse_tags(params["tags"], option="tags")
     if params.get("sshkeys"):
         qc.check_sshkeys(params["sshkeys"], option="sshkeys")

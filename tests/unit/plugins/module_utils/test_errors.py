@@ -51,7 +51,7 @@ def test_is_transient(err, transient):
 
 def test_to_result_has_no_extra_secret_and_right_keys():
     err = ProxmoxError("Parameter verification failed.", status=400, errors={"size": "bad"}, method="PUT", path="/x")
-    assert err.to_result() == {"msg": "Parameter verification failed.", "status": 400, "errors": {"size": "bad"},
+    assert err.to_result() == {"msg": "Parameter verification failed.", "http_status": 400, "errors": {"size": "bad"},
                                "error_kind": "final"}
     assert str(err) == "Parameter verification failed."
     assert err.pve_message == "Parameter verification failed."

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from ansible_collections.jotunheim.proxmox.plugins.doc_fragments import connection, wait
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import client as client_mod
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import (
     connection_argument_spec, credentials_from_env, wait_argument_spec)
@@ -43,8 +44,10 @@ def test_secrets_are_no_log_and_env_names_documented():
 
 def test_defaults():
     spec = connection_argument_spec()
-    assert (spec["api_port"]["default"], spec["api_timeout"]["default"], spec["api_connect_timeout"]["default"]) == \
-        (8006, 30.0, 5.0)
+    # api_port has no default in the spec: a port inside api_host and an api_port given too are refused (8006 is the
+    # client's default when neither gives one)
+    assert "default" not in spec["api_port"] and client_mod.DEFAULT_PORT == 8006
+    assert (spec["api_timeout"]["default"], spec["api_connect_timeout"]["default"]) == (30.0, 5.0)
     assert spec["validate_certs"]["default"] is True
     assert wait_argument_spec()["wait"]["default"] is True
 

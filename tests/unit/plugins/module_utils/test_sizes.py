@@ -37,7 +37,14 @@ def test_parse_size_relative_explains():
     assert "absolute" in str(err.value)
 
 
-@pytest.mark.parametrize("text,expected", [("+10G", 10 * G), ("10G", 10 * G), ("+512M", 512 * M), (4096, 4096)])
+@pytest.mark.parametrize("text", ["20", 20, "+20", "1000"])
+def test_a_bare_small_number_asks_for_the_unit(text):
+    with pytest.raises(InputError) as err:
+        parse_increase(text, option="size") if str(text).startswith("+") else parse_size(text, option="size")
+    assert err.value.option == "size" and "did you mean" in str(err.value) and "counts bytes" in str(err.value)
+
+
+@pytest.mark.parametrize("text,expected", [("+10G", 10 * G), ("10G", 10 * G), ("+512M", 512 * M), (4 * M, 4 * M)])
 def test_parse_increase(text, expected):
     assert parse_increase(text) == expected
 
@@ -57,7 +64,7 @@ def test_format_size(nbytes, expected):
     assert format_size(nbytes) == expected
 
 
-@pytest.mark.parametrize("nbytes", [1, 1000, 4096, 40 * G, 40 * G + 4 * M, 3 * T // 2, 123456789, 9 * T // 8 + 1])
+@pytest.mark.parametrize("nbytes", [M, 1000 * M + 1, 40 * G, 40 * G + 4 * M, 3 * T // 2, 123456789, 9 * T // 8 + 1])
 def test_format_size_round_trips(nbytes):
     assert parse_size(format_size(nbytes)) == nbytes
     assert parse_size(api_size(nbytes)) == nbytes

@@ -16,9 +16,20 @@ U2 = "UPID:pve2:0000A1B3:00F00D13:65A1B2C4:qmclone:9002:root@pam!jotun:"
 GIB = 1024 ** 3
 
 
-def test_collect_upids_strings_dicts_duplicates_and_blanks():
-    found = tr.collect_upids(U1, [U2, {"upid": U1}, "", None, {"upid": None}])
+def test_collect_upids_strings_dicts_and_duplicates():
+    found = tr.collect_upids(U1, [U2, {"upid": U1}])
     assert [(label, u.node) for label, u in found] == [("upid", "pve1"), ("upids[0]", "pve2")]
+    assert tr.collect_upids(upids=[]) == []
+
+
+@pytest.mark.parametrize("upid, upids, option", [
+    ("", None, "upid"), (" ", None, "upid"), (None, [None], "upids"), (None, [""], "upids"),
+    (None, [{"upid": None}], "upids"), (None, [{"id": 1}], "upids"), (None, [123], "upids"),
+])
+def test_collect_upids_refuses_blank_and_garbage_entries(upid, upids, option):
+    with pytest.raises(InputError) as err:
+        tr.collect_upids(upid, upids)
+    assert err.value.option == option
 
 
 def test_collect_upids_malformed_names_the_option():
@@ -74,7 +85,7 @@ def test_counts_and_message():
     tasks = [task(U1), task(U2, exitstatus="clone failed: no space"), task(U1 + "x", exitstatus="WARNINGS: 2"),
              task(U2 + "y", status="running")]
     counts = tr.count(tasks, [{"status": "done"}, {"status": "in_progress"}])
-    assert counts == {"ok": 2, "warnings": 1, "failed": 1, "running": 2}
+    assert counts == {"ok": 2, "warnings": 1, "failed": 1, "running": 2, "unknown": 0}
     msg = tr.failure_message(tasks, [{"status": "in_progress", "vmid": 101, "disk": "scsi0", "current_size": 1,
                                       "size": 2}], counts, True)
     assert "1 of 4 tasks failed" in msg and "clone failed: no space" in msg and U2 in msg
@@ -105,7 +116,7 @@ def test_unknown_node_is_an_input_error_before_any_waiting():
 def test_nothing_to_do_costs_nothing():
     client = FakeClient()
     result = tr.report(client, upids=[], wait=True)
-    assert result["counts"] == {"ok": 0, "warnings": 0, "failed": 0, "running": 0}
+    assert result["counts"] == {"ok": 0, "warnings": 0, "failed": 0, "running": 0, "unknown": 0}
     assert result["changed"] is False and client.calls == []
 
 
@@ -141,7 +152,7 @@ def test_report_keeps_the_order_given_and_counts(waiter):
     result = tr.report(FakeClient(), upids=[U1, U2])
     assert not set(result) & set(["failed", "warnings", "ok", "running"])  # keys Ansible reads as its own
     assert [t["upid"] for t in result["tasks"]] == [U1, U2]
-    assert result["counts"] == {"ok": 1, "warnings": 1, "failed": 0, "running": 0} and result["timed_out"] is False
+    assert result["counts"] == {"ok": 1, "warnings": 1, "failed": 0, "running": 0, "unknown": 0} and result["timed_out"] is False
 
 
 def test_report_failed_task_raises_with_the_whole_report(waiter):
