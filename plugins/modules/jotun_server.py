@@ -146,7 +146,33 @@ options:
     description: Memory in MiB (at least 16).
     type: int
   balloon:
-    description: The balloon target in MiB; V(0) disables the balloon device. Not more than O(memory).
+    description:
+      - The minimum memory in MiB the balloon driver may shrink the server to (config key C(balloon));
+        V(0) disables the balloon device. Not more than O(memory).
+    type: int
+  cpu_type:
+    description:
+      - The emulated CPU type (the C(cputype) of the C(cpu) config key), for example V(host), V(x86-64-v2-AES),
+        V(kvm64), V(EPYC-Rome), or V(custom-NAME) for a cluster-wide custom model. Other C(cpu) properties
+        (C(flags), ...) are kept.
+      - Checked against Proxmox VE's built-in models before anything is written; V(x86-64-v2), V(x86-64-v2-AES),
+        V(x86-64-v3) and V(x86-64-v4) need Proxmox VE 8.0 or later. Omitted on a server without C(cpu), Proxmox VE
+        uses V(kvm64).
+      - On a running server the change is pending until the next start (see RV(pending) and O(apply_pending)).
+    type: str
+  numa:
+    description: Enable NUMA (config key C(numa)). Pending on a running server.
+    type: bool
+  cpu_limit:
+    description:
+      - The CPU time limit in CPUs (config key C(cpulimit)), V(0) to V(128), fractions allowed; V(0) is no limit.
+    type: float
+  cpu_units:
+    description:
+      - The CPU weight against other guests (config key C(cpuunits)). Proxmox VE 7.x (cgroup v1) takes V(2) to
+        V(262144) (default 1024), 8.0 and later (cgroup v2) V(1) to V(10000) (default 100); a value outside the
+        cluster's range is refused before anything is written (Proxmox VE would clamp it, so every run would
+        change it again).
     type: int
   disk_size:
     description:

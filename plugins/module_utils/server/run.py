@@ -94,6 +94,8 @@ class ServerRun(object):
 
     def _converge(self):
         state = self.params["state"]
+        if self.params.get("cpu_type") is not None or self.params.get("cpu_units") is not None:
+            spec.validate_release(self.params, self.client.release)     # before anything is written
         self.guest = self.find()
         if state == "absent":
             self.ensure_absent()
