@@ -231,6 +231,20 @@ options:
     type: str
     default: on_create
     choices: [always, on_create]
+  password_via:
+    description:
+      - How a new O(cipassword) for an existing server reaches it (when O(password_update) sets it).
+      - V(cloudinit) - stored for cloud-init only; the guest takes it at its next boot.
+      - V(agent) - also set in the running guest at once, without a reboot, through the QEMU guest agent
+        (C(POST .../agent/set-user-password), Linux and Windows) for the user O(ciuser) (or the server's
+        C(ciuser), else V(root)); the run waits for the agent under O(wait_timeout). A password already passed
+        through crypt() (C($6$...)) is sent as such. Fails, naming this option, before anything is written when the
+        server's C(agent) config is off, when it is not running and O(state) does not start it, or when its agent
+        does not answer within O(wait_timeout) (not installed or not running in the guest). Needs O(cipassword)
+        (5 to 1024 characters) and O(wait=true). A new server gets its password from cloud-init at its first boot.
+    type: str
+    default: cloudinit
+    choices: [cloudinit, agent]
   sshkeys:
     description: Cloud-init SSH public keys, one per item (OpenSSH format). An empty list removes them.
     type: list

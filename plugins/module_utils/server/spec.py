@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
@@ -147,6 +148,7 @@ def argument_spec():
         "ipconfig": {"type": "list", "elements": "raw"},
         "cipassword": {"type": "str", "no_log": True},
         "password_update": {"type": "str", "default": "on_create", "choices": ["always", "on_create"], "no_log": False},
+        "password_via": {"type": "str", "default": "cloudinit", "choices": ["cloudinit", "agent"], "no_log": False},
         "apply_pending": {"type": "str", "default": "none", "choices": ["none", "reboot"]},
         "shutdown_timeout": {"type": "int", "default": 120},
         "force_stop": {"type": "bool", "default": False},
@@ -229,6 +231,14 @@ def validate(params):
         qc.parse_tags(params["tags"], option="tags")
     if params.get("sshkeys"):
         qc.check_sshkeys(params["sshkeys"], option="sshkeys")
+    if params.get("password_via") == "agent":
+        if not params.get("cipassword"):
+            raise InputError("password_via: agent sets cipassword in the running guest; give cipassword",
+                             option="password_via")
+        if params.get("wait") is False:
+            raise InputError("password_via: agent needs wait: true (the password is set once the server runs and "
+                             "its agent answers)", option="password_via")
+        guest_agent.check_password(params["cipassword"], option="cipassword")
     rescue.validate(params)
     return extras
 
