@@ -48,6 +48,11 @@ def test_agent_password_on_a_running_server(sim, run_playbook):
         task("again", dict(change, password_update="on_create")),
         task("disabled", {"name": "pw2", "state": "started", "cipassword": NEW, "password_via": "agent",
                           "password_update": "always"}, ignore_errors=True),
+        {"name": "info", "jotunheim.proxmox.jotun_server_info": {"name": ["pw1"], "agent": True}},
+        {"name": "role", "ansible.builtin.include_role": {"name": "jotunheim.proxmox.server"},
+         "vars": {"server_spec": {"name": "pw1", "agent": True, "ciuser": "ops", "cipassword": NEW,
+                                  "password_via": "agent"},
+                  "server_wait_for": "agent", "server_wait_for_timeout": 30}},
     ], diff=True)
     assert run.ok, run
     vmid, off_vmid = run.task("build")["vmid"], run.task("build off")["vmid"]
@@ -70,6 +75,16 @@ def test_agent_password_on_a_running_server(sim, run_playbook):
     assert "agent" in disabled["msg"] and "disabled" in disabled["msg"]
     assert len([w for w in writes if w["path"].endswith("/qemu/%s/config" % off_vmid)
                 and "cipassword" in w["params"]]) == 1
+    # the agent's addresses (agent/network-get-interfaces through module_utils/agent.py) in jotun_server_info
+    server = run.task("info")["servers"][0]
+    assert server["agent"]["answered"] is True
+    assert [a for a in server["ip_addresses"] if a["source"] == "agent"]
+    # the server role: its wait-for-agent asks jotun_server_info until the agent answers; nothing to change
+    waited = [r for r in run.results if r["task"].endswith("Wait for the QEMU guest agent to answer")]
+    assert waited and waited[-1]["status"] == "ok" and waited[-1]["result"]["servers"][0]["agent"]["answered"]
+    built = [r for r in run.results if r["task"].endswith("Build or update the server")][-1]["result"]
+    assert built["changed"] is False
+    assert len([w for w in sim.writes(mark) if w["path"].endswith("/agent/set-user-password")]) == 1
     assert_never_shown(run, sim, mark)
 
     # the agent stops answering: a clear failure within wait_timeout, before any write
