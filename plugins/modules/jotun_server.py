@@ -169,10 +169,10 @@ options:
     type: float
   cpu_units:
     description:
-      - The CPU weight against other guests (config key C(cpuunits)). Proxmox VE 7.x (cgroup v1) takes V(2) to
-        V(262144) (default 1024), 8.0 and later (cgroup v2) V(1) to V(10000) (default 100); a value outside the
-        cluster's range is refused before anything is written (Proxmox VE would clamp it, so every run would
-        change it again).
+      - The CPU weight against other guests (config key C(cpuunits)); V(2) to V(10000) on Proxmox VE 7.x, V(1) to
+        V(10000) from 8.0 (the default is 100 under cgroup v2, 1024 under 7.x's legacy cgroup v1). A value outside
+        the cluster's range is refused before anything is written (Proxmox VE would clamp it (cgroup v2 from 10000
+        up, v1 below 2, so every run would change it again).
     type: int
   disk_size:
     description:

@@ -78,8 +78,10 @@ CPU_MODELS = frozenset((
     "x86-64-v2 x86-64-v2-AES x86-64-v3 x86-64-v4").split())
 CPU_MODELS_SINCE_8 = frozenset(("x86-64-v2", "x86-64-v2-AES", "x86-64-v3", "x86-64-v4"))
 # cpuunits Proxmox keeps as written (PVE::CGroup::clamp_cpu_shares clamps the rest on create/update, so a value out
-# of these would change on every run): cgroup v1 (7.x) 2..262144, cgroup v2 only (8.0+) 1..10000
-CPU_UNITS_RANGE = {(7, 0): (2, 262144), (8, 0): (1, 10000)}
+# of these would change on every run): 7.x nodes run cgroup v2 by default (values from 10000 up become 10000) or the
+# legacy v1 (values below 2 become 2), so 2..10000 holds on either; 8.0+ is cgroup v2 only: 1..10000. The schema's
+# own range is 1..262144 on every release.
+CPU_UNITS_RANGE = {(7, 0): (2, 10000), (8, 0): (1, 10000)}
 
 
 def parse_cputype(value):

@@ -226,7 +226,8 @@ def test_custom_cpu_models_pass():
     ((8, 0), {"cpu_type": "x86-64-v2-AES"}, True),
     ((7, 4), {"cpu_type": "host"}, True),
     ((7, 4), {"cpu_units": 1}, False),
-    ((7, 4), {"cpu_units": 262144}, True),
+    ((7, 4), {"cpu_units": 10000}, True),
+    ((7, 4), {"cpu_units": 262144}, False),
     ((9, 1), {"cpu_units": 10001}, False),
     ((9, 1), {"cpu_units": 1}, True),
 ])

@@ -15,16 +15,18 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import sp
 
 
 class FakeClient(object):
-    def __init__(self, answers):
-        self.answers = list(answers)
+    """Answers each post with the next of ``errors`` (None: success, a message: a 500 ProxmoxError)."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
         self.calls = []
 
     def post(self, path, data=None, deadline=None):
         self.calls.append((path, data))
-        answer = self.answers.pop(0) if self.answers else None
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+        message = self.errors.pop(0) if self.errors else None
+        if message is not None:
+            raise ProxmoxError(message, status=500)
+        return {}
 
 
 def params(**kwargs):
@@ -35,13 +37,13 @@ def params(**kwargs):
 
 
 def test_wait_agent_retries_until_the_agent_answers():
-    client = FakeClient([ProxmoxError("QEMU guest agent is not running", status=500), {}])
+    client = FakeClient(["QEMU guest agent is not running", None])
     agent.wait_agent(client, "pve1", 100, Deadline(10), option="password_via")
     assert [c[0] for c in client.calls] == ["/nodes/pve1/qemu/100/agent/ping"] * 2
 
 
 def test_wait_agent_fails_at_once_without_an_agent_configured():
-    client = FakeClient([ProxmoxError("No QEMU guest agent configured", status=500)])
+    client = FakeClient(["No QEMU guest agent configured"])
     with pytest.raises(InputError) as err:
         agent.wait_agent(client, "pve1", 100, Deadline(10), option="password_via")
     assert err.value.option == "password_via" and "No QEMU guest agent configured" in str(err.value)
@@ -49,14 +51,14 @@ def test_wait_agent_fails_at_once_without_an_agent_configured():
 
 
 def test_wait_agent_gives_up_at_the_deadline():
-    client = FakeClient([ProxmoxError("QEMU guest agent is not running", status=500)] * 50)
+    client = FakeClient(["QEMU guest agent is not running"] * 50)
     with pytest.raises(InputError) as err:
         agent.wait_agent(client, "pve1", 100, Deadline(0.5), option="password_via")
     assert "did not answer within wait_timeout" in str(err.value)
 
 
 def test_set_user_password_sends_crypted_only_for_hashes():
-    client = FakeClient([{}, {}])
+    client = FakeClient([None, None])
     agent.set_user_password(client, "pve1", 100, "ops", "plain-secret")
     agent.set_user_password(client, "pve1", 100, "ops", "$6$salt$abcdefghijklmnop")
     assert client.calls[0] == ("/nodes/pve1/qemu/100/agent/set-user-password",
