@@ -21,6 +21,7 @@ __metaclass__ = type
 import fnmatch
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import split_tags
@@ -163,7 +164,7 @@ def read_details(client, gvars, config=True, agent=False):
         if config:
             apply_config(gvars, client.get(base + "/config") or {})
         if agent and gvars.get("agent") and gvars["status"] == "running":
-            apply_agent(gvars, client.get(base + "/agent/network-get-interfaces"))
+            apply_agent(gvars, guest_agent.network_interfaces(client, gvars["node"], gvars["vmid"]))
     except (ProxmoxError, InputError, ValueError, KeyError, TypeError) as err:
         gvars["error"] = str(err)
         return gvars, "guest %d (%s on %s): details not read, keeping what /cluster/resources says: %s" % (

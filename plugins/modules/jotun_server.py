@@ -148,7 +148,33 @@ options:
     description: Memory in MiB (at least 16).
     type: int
   balloon:
-    description: The balloon target in MiB; V(0) disables the balloon device. Not more than O(memory).
+    description:
+      - The minimum memory in MiB the balloon driver may shrink the server to (config key C(balloon));
+        V(0) disables the balloon device. Not more than O(memory).
+    type: int
+  cpu_type:
+    description:
+      - The emulated CPU type (the C(cputype) of the C(cpu) config key), for example V(host), V(x86-64-v2-AES),
+        V(kvm64), V(EPYC-Rome), or V(custom-NAME) for a cluster-wide custom model. Other C(cpu) properties
+        (C(flags), ...) are kept.
+      - Checked against Proxmox VE's built-in models before anything is written; V(x86-64-v2), V(x86-64-v2-AES),
+        V(x86-64-v3) and V(x86-64-v4) need Proxmox VE 8.0 or later. Omitted on a server without C(cpu), Proxmox VE
+        uses V(kvm64).
+      - On a running server the change is pending until the next start (see RV(pending) and O(apply_pending)).
+    type: str
+  numa:
+    description: Enable NUMA (config key C(numa)). Pending on a running server.
+    type: bool
+  cpu_limit:
+    description:
+      - The CPU time limit in CPUs (config key C(cpulimit)), V(0) to V(128), fractions allowed; V(0) is no limit.
+    type: float
+  cpu_units:
+    description:
+      - The CPU weight against other guests (config key C(cpuunits)); V(2) to V(10000) on Proxmox VE 7.x, V(1) to
+        V(10000) from 8.0 (the default is 100 under cgroup v2, 1024 under 7.x's legacy cgroup v1). A value outside
+        the cluster's range is refused before anything is written (Proxmox VE would clamp it (cgroup v2 from 10000
+        up, v1 below 2, so every run would change it again).
     type: int
   disk_size:
     description:
@@ -209,6 +235,20 @@ options:
     type: str
     default: on_create
     choices: [always, on_create]
+  password_via:
+    description:
+      - How a new O(cipassword) for an existing server reaches it (when O(password_update) sets it).
+      - V(cloudinit) - stored for cloud-init only; the guest takes it at its next boot.
+      - V(agent) - also set in the running guest at once, without a reboot, through the QEMU guest agent
+        (C(POST .../agent/set-user-password), Linux and Windows) for the user O(ciuser) (or the server's
+        C(ciuser), else V(root)); the run waits for the agent under O(wait_timeout). A password already passed
+        through crypt() (C($6$...)) is sent as such. Fails, naming this option, before anything is written when the
+        server's C(agent) config is off, when it is not running and O(state) does not start it, or when its agent
+        does not answer within O(wait_timeout) (not installed or not running in the guest). Needs O(cipassword)
+        (5 to 1024 characters) and O(wait=true). A new server gets its password from cloud-init at its first boot.
+    type: str
+    default: cloudinit
+    choices: [cloudinit, agent]
   sshkeys:
     description: Cloud-init SSH public keys, one per item (OpenSSH format). An empty list removes them.
     type: list

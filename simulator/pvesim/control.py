@@ -54,7 +54,8 @@ def dump_state(sim):
         state = sim.state
         guests = [{"vmid": g.vmid, "node": g.node, "status": g.status, "qmpstatus": g.qmpstatus, "lock": g.lock,
                    "template": g.template, "pool": g.pool, "config": dict(g.config), "digest": guest_digest(g),
-                   "pending": pending_view(g) if g.pending or g.pending_delete else []}
+                   "pending": pending_view(g) if g.pending or g.pending_delete else [],
+                   "agent_password_changes": list(getattr(g, "agent_password_changes", []))}
                   for g in sorted(state.guests.values(), key=lambda g: g.vmid)]
         volumes = [{"node": st.node, "storage": st.name, "volid": v.volid, "size": v.size, "vmid": v.vmid,
                     "content": v.content, "format": v.format, "ctime": v.ctime, "notes": v.notes,

@@ -179,7 +179,41 @@ def normalize(state, guest, key, value):
         return hash_cipassword(guest, value, release)
     if key == "tags":
         return unique_tags(value)
+    if key == "cpuunits":
+        return clamp_cpu_shares(value)
     return value
+
+
+def clamp_cpu_shares(value):
+    """API2/Qemu.pm create/update: PVE::CGroup::clamp_cpu_shares; the nodes run the default unified cgroup v2
+    hierarchy (7.x too), where values from 10000 up become 10000."""
+    return min(int(value), 10000)
+
+
+# qemu-server CPUConfig.pm: the built-in x86_64 models a VM's `cpu` may name (cpu_vendor_list; x86-64-v2..v4
+# builtin_models from 8.0); newer QEMU models of 8.x/9.x are not told apart here
+CPU_MODELS = set((
+    "486 pentium pentium2 pentium3 coreduo core2duo Conroe Penryn Nehalem Nehalem-IBRS Westmere Westmere-IBRS "
+    "SandyBridge SandyBridge-IBRS IvyBridge IvyBridge-IBRS Haswell Haswell-IBRS Haswell-noTSX Haswell-noTSX-IBRS "
+    "Broadwell Broadwell-IBRS Broadwell-noTSX Broadwell-noTSX-IBRS Skylake-Client Skylake-Client-IBRS "
+    "Skylake-Client-noTSX-IBRS Skylake-Server Skylake-Server-IBRS Skylake-Server-noTSX-IBRS Cascadelake-Server "
+    "Cascadelake-Server-noTSX KnightsMill Icelake-Client Icelake-Client-noTSX Icelake-Server Icelake-Server-noTSX "
+    "athlon phenom Opteron_G1 Opteron_G2 Opteron_G3 Opteron_G4 Opteron_G5 EPYC EPYC-IBPB EPYC-Rome EPYC-Milan "
+    "host kvm32 kvm64 qemu32 qemu64 max").split())
+CPU_MODELS_8 = set("x86-64-v2 x86-64-v2-AES x86-64-v3 x86-64-v4".split())
+
+
+def check_cpu(params, release):
+    """pve-vm-cpu-conf's validate_vm_cpu_conf: an unknown built-in cputype is a 400 naming `cpu`."""
+    if params.get("cpu") in (None, ""):
+        return
+    first = str(params["cpu"]).split(",")[0]
+    cputype = first.split("=", 1)[1] if first.startswith("cputype=") else first
+    known = CPU_MODELS | (CPU_MODELS_8 if release >= (8, 0) else set())
+    newer = release >= (8, 0) and re.match(r"^[A-Z][\w-]*-v\d+$", cputype)     # Skylake-Server-v4, EPYC-v4, ...
+    if cputype.startswith("custom-") or cputype in known or newer:
+        return
+    raise param_error({"cpu": "Built-in cputype '%s' is not defined (missing 'custom-' prefix?)" % cputype})
 
 
 def free_unused_slot(guest):

@@ -94,6 +94,7 @@ def put_config(call):
     """PUT .../config: synchronous. 7.4/8.x check digest and lock inside the config-file lock; 9.x checks them once
     before taking it (qemu-server 9.1.19 "api: update vm: fork before locking") and again inside."""
     check_skiplock(call)
+    gc.check_cpu(call.params, call.state.release)
     guest = call.guest()
     if call.state.release >= (9, 0):
         gc.check_writable(guest, call.params, call.state.release)
@@ -154,6 +155,7 @@ def post_config(call):
     to N s for the worker: null when it ended OK, 500 "failed to update VM N: <status>" when it failed, else the
     UPID."""
     check_skiplock(call)
+    gc.check_cpu(call.params, call.state.release)
     gc.check_sshkeys(call.params)
     guest = call.guest()
     state, params = call.state, call.params

@@ -33,7 +33,9 @@ def customer_server(run_playbook, sim, name):
         "pool": "customers", "bridge": "vmbr1", "vlan": 30, "rate_limit": 25, "firewall": True, "onboot": True,
         "tags": ["customer-7", "web"], "description": "customer 7\nplan L", "ciuser": "ops", "cipassword": SECRET,
         "sshkeys": [KEY], "ipconfig": [{"ip": "198.51.100.7/24", "gw": "198.51.100.1"}],
-        "nameservers": ["9.9.9.9"], "searchdomain": "example.org"})
+        "nameservers": ["9.9.9.9"], "searchdomain": "example.org",
+        # CPU and memory details (issue 18): carried like every config key the rebuild does not list
+        "cpu_type": "host", "sockets": 2, "numa": True, "balloon": 1024, "cpu_units": 300})
     assert run.ok, run
     vmid, node = built["vmid"], built["node"]
     sim.api("PUT", "/nodes/%s/qemu/%s/config" % (node, vmid), scsi1="local-lvm:5,backup=0,iops_rd=300",
@@ -63,6 +65,8 @@ def test_rebuild_keeps_everything_but_the_disk_contents(sim, run_playbook):
     assert any(w["path"].endswith("/clone") for w in writes)
     after = sim.guest(vmid)
     assert comparable(after) == comparable(before), (comparable(before), comparable(after))
+    assert (after["cpu"], int(after["sockets"]), int(after["numa"]), int(after["balloon"]), int(after["cpuunits"]),
+            float(after["cpulimit"])) == ("host", 2, 1, 1024, 300, 2.0)
     assert result.get("warnings", []) == [], result.get("warnings")
     assert SECRET not in run.stdout and SECRET not in str(result)
     # fresh disks: the volumes were freed and allocated again (same names, new contents), the data disk empty

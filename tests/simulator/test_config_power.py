@@ -361,3 +361,24 @@ def test_sshkeys_checked_by_the_handler_500(any_sim):
     resp = any_sim.call("PUT", "/nodes/pve1/qemu/%d/config" % vmid, data={"sshkeys": "not%20url encoded"})
     assert resp.status_code == 400 and "sshkeys" in resp.json()["errors"]
     any_sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, sshkeys=good + "%0A")
+
+
+# --- cpu, cpuunits (issue 18) ---------------------------------------------------------------------------------------
+
+def test_unknown_cputype_refused_x86_64_v2_from_8_0(sim7):
+    vmid = _clone(sim7)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    for value in ("pentium9", "x86-64-v2-AES", "cputype=x86-64-v2-AES,flags=+aes"):
+        resp = sim7.call("PUT", path, data={"cpu": value})
+        assert resp.status_code == 400 and "cpu" in resp.json()["errors"], value
+    assert sim7.call("PUT", path, data={"cpu": "host"}).status_code == 200
+    assert sim7.call("PUT", path, data={"cpu": "custom-mine"}).status_code == 200
+
+
+def test_x86_64_v2_aes_taken_and_cpuunits_clamped_on_9_1(sim):
+    vmid = _clone(sim)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    assert sim.call("PUT", path, data={"cpu": "x86-64-v2-AES", "cpuunits": 50000}).status_code == 200
+    config = sim.get(path)
+    assert config["cpu"] == "x86-64-v2-AES" and int(config["cpuunits"]) == 10000
+    assert sim.call("PUT", path, data={"cpu": "kvm65"}).status_code == 400

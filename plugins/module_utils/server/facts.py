@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import boot_disk, is_disk_key, parse_drive
@@ -359,13 +360,10 @@ def read_server(client, resource, agent=True, deadline=None):
     agent_result = None
     config = split_pending(entries)[0]
     if agent and (status or {}).get("status") == "running" and qc.parse_agent(config.get("agent")):
-        agent_result = read_agent_interfaces(client, base)
+        agent_result = read_agent_interfaces(client, resource["node"], resource["vmid"])
     return server_view(resource, status, entries, agent_result)
 
 
-def read_agent_interfaces(client, base):
+def read_agent_interfaces(client, node, vmid):
     """The agent's interfaces, or None when it does not answer (not installed, not started, timed out)."""
-    try:
-        return client.get(base + "/agent/network-get-interfaces", deadline=None)
-    except ProxmoxError:
-        return None
+    return guest_agent.network_interfaces_or_none(client, node, vmid)

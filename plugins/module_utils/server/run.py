@@ -14,6 +14,7 @@ and reports the step reached and its UPIDs; the next run picks up from the real 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import disks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
@@ -82,6 +83,7 @@ class ServerRun(object):
         self.was_running = False
         self.all_guests = None
         self.status_current = False     # guest["status"]/["lock"] were read from status/current since the last wait
+        self.agent_password = False     # password_via: agent and the run sets cipassword: also set it in the guest
 
     # --- entry -------------------------------------------------------------------------------------------------
     def run(self):
@@ -94,6 +96,8 @@ class ServerRun(object):
 
     def _converge(self):
         state = self.params["state"]
+        if self.params.get("cpu_type") is not None or self.params.get("cpu_units") is not None:
+            spec.validate_release(self.params, self.client.release)     # before anything is written
         self.guest = self.find()
         self.preflight()
         if state == "absent":
@@ -121,6 +125,7 @@ class ServerRun(object):
         self.ensure_disk()
         rescue.ensure_media(self)
         self.ensure_power()
+        self.ensure_agent_password()
         rescue.ensure_media_applied(self)
         self.refresh()
 
@@ -397,6 +402,8 @@ class ServerRun(object):
             return
         if not self.created and self.params.get("bridge") and "net0" in plan.updates:
             self.check_bridge()
+        if self.params.get("password_via") == "agent" and "cipassword" in plan.updates and not self.created:
+            self.check_agent_password()     # before any write
         was_changed = self.changed
         self.changed = True
         self.diff.add_plan(plan)
@@ -449,6 +456,48 @@ class ServerRun(object):
             if not plan or (set(plan.updates) == set(["cipassword"]) and not plan.delete):
                 break
         return plan
+
+    # --- password through the guest agent ------------------------------------------------------------------------
+    def agent_user(self):
+        return self.params.get("ciuser") or (self.config or {}).get("ciuser") or "root"
+
+    def check_agent_password(self):
+        """``password_via: agent`` on an existing server whose password this run sets: the agent must be enabled,
+        the server running after the run, and (when it runs now) its agent answering within ``wait_timeout``.
+        InputError naming ``password_via`` otherwise, before anything is written."""
+        name = self.params["name"]
+        if not qc.parse_agent(self.config.get("agent")):
+            raise InputError("password_via: agent needs the QEMU guest agent, which is disabled on server %r (its "
+                             "agent config is off); enable it (agent: true, then a restart) or use password_via: "
+                             "cloudinit" % name, option="password_via")
+        status = self.read_power_state()
+        state = self.params["state"]
+        if status != "running" and state not in ("started", "restarted", "rescued"):
+            raise InputError("password_via: agent sets the password in the running guest, and server %r is %s "
+                             "(state: %s); use state: started, or password_via: cloudinit to set it at the next "
+                             "boot" % (name, status, state), option="password_via")
+        self.agent_password = True
+        self.diff.add("agent_password", None, "%s (set for user %s through the guest agent)"
+                      % (qc.CIPASSWORD_MASK, self.agent_user()))
+        if status == "running" and not self.check_mode:
+            agent.wait_agent(self.client, self.guest["node"], self.guest["vmid"], self.deadline,
+                             option="password_via")
+
+    def ensure_agent_password(self):
+        """Set the password in the running guest (``POST .../agent/set-user-password``) after the power step, once
+        the agent answers (a server just started: under ``wait_timeout``). The password is never in a message."""
+        if not self.agent_password or self.check_mode:
+            return
+        node, vmid = self.guest["node"], self.guest["vmid"]
+        self.step = "agent_password"
+        agent.wait_agent(self.client, node, vmid, self.deadline, option="password_via")
+        user = self.agent_user()
+        try:
+            agent.set_user_password(self.client, node, vmid, user, self.params["cipassword"], deadline=self.deadline)
+        except ProxmoxError as err:
+            raise InputError("password_via: setting the password of user %r through the guest agent of server %r "
+                             "failed (the cloud-init cipassword is stored and applies at the next boot): %s"
+                             % (user, self.params["name"], err), option="password_via")
 
     def check_bridge(self):
         """``bridge`` for an existing server's NIC must exist on its node: Proxmox VE takes the change and fails only

@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
@@ -29,8 +30,10 @@ _NAME_RE = re.compile(r"^(?=.{1,63}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a
 class ConfigOption(object):
     """One module option driving one config key."""
 
-    def __init__(self, name, key, kind, normalise, fmt, cloudinit=False, empty_deletes=False, spec=None, default=None):
+    def __init__(self, name, key, kind, normalise, fmt, cloudinit=False, empty_deletes=False, spec=None, default=None,
+                 merge=None):
         self.name = name
+        self.merge = merge              # (current API value, comparable value) -> API value keeping other properties
         self.default = default          # what an absent key means (Proxmox's own default)
         self.key = key
         self.kind = kind
@@ -49,6 +52,56 @@ def _text(value):
     return "" if value is None else str(value)
 
 
+def _float(value):
+    return float(value)
+
+
+def _format_float(value):
+    """``1.0`` -> ``"1"``, ``0.5`` -> ``"0.5"`` (Proxmox's ``number`` type takes both)."""
+    return "%g" % float(value)
+
+
+# the built-in x86_64 CPU models (qemu-server PVE/QemuServer/CPUConfig.pm $cpu_vendor_list and, from 8.0,
+# $builtin_models: x86-64-v2 ... x86-64-v4); ``custom-NAME`` names a cluster-wide custom model
+CPU_MODELS = frozenset((
+    "486 pentium pentium2 pentium3 coreduo core2duo Conroe Penryn Nehalem Nehalem-IBRS Westmere Westmere-IBRS "
+    "SandyBridge SandyBridge-IBRS IvyBridge IvyBridge-IBRS Haswell Haswell-IBRS Haswell-noTSX Haswell-noTSX-IBRS "
+    "Broadwell Broadwell-IBRS Broadwell-noTSX Broadwell-noTSX-IBRS Skylake-Client Skylake-Client-IBRS "
+    "Skylake-Client-noTSX-IBRS Skylake-Client-v4 Skylake-Server Skylake-Server-IBRS Skylake-Server-noTSX-IBRS "
+    "Skylake-Server-v4 Skylake-Server-v5 Cascadelake-Server Cascadelake-Server-v2 Cascadelake-Server-noTSX "
+    "Cascadelake-Server-v4 Cascadelake-Server-v5 Cooperlake Cooperlake-v2 KnightsMill Icelake-Client "
+    "Icelake-Client-noTSX Icelake-Server Icelake-Server-noTSX Icelake-Server-v3 Icelake-Server-v4 Icelake-Server-v5 "
+    "Icelake-Server-v6 Icelake-Server-v7 SapphireRapids SapphireRapids-v2 SapphireRapids-v3 SapphireRapids-v4 "
+    "GraniteRapids GraniteRapids-v2 GraniteRapids-v3 SierraForest SierraForest-v2 SierraForest-v3 ClearwaterForest "
+    "athlon phenom Opteron_G1 Opteron_G2 Opteron_G3 Opteron_G4 Opteron_G5 EPYC EPYC-IBPB EPYC-v3 EPYC-v4 EPYC-v5 "
+    "EPYC-Rome EPYC-Rome-v2 EPYC-Rome-v3 EPYC-Rome-v4 EPYC-Rome-v5 EPYC-Milan EPYC-Milan-v2 EPYC-Milan-v3 "
+    "EPYC-Genoa EPYC-Genoa-v2 EPYC-Turin host kvm32 kvm64 qemu32 qemu64 max "
+    "x86-64-v2 x86-64-v2-AES x86-64-v3 x86-64-v4").split())
+CPU_MODELS_SINCE_8 = frozenset(("x86-64-v2", "x86-64-v2-AES", "x86-64-v3", "x86-64-v4"))
+# cpuunits Proxmox keeps as written (PVE::CGroup::clamp_cpu_shares clamps the rest on create/update, so a value out
+# of these would change on every run): 7.x nodes run cgroup v2 by default (values from 10000 up become 10000) or the
+# legacy v1 (values below 2 become 2), so 2..10000 holds on either; 8.0+ is cgroup v2 only: 1..10000. The schema's
+# own range is 1..262144 on every release.
+CPU_UNITS_RANGE = {(7, 0): (2, 10000), (8, 0): (1, 10000)}
+
+
+def parse_cputype(value):
+    """``host`` or ``cputype=host,flags=+aes`` -> ``host``; absent -> None (Proxmox's default kvm64 applies)."""
+    if value in (None, ""):
+        return None
+    return qc.parse_property_string(value, default_key="cputype").get("cputype")
+
+
+def merge_cputype(current, cputype):
+    """The ``cpu`` value with its type set to ``cputype`` and its other properties (``flags``, ``hidden``, ...)
+    kept."""
+    items = qc.parse_property_string(current, default_key="cputype")
+    items.pop("cputype", None)
+    if not items:
+        return cputype
+    return "%s,%s" % (cputype, qc.format_property_string(items))
+
+
 def _list_spec(elements="str"):
     return {"type": "list", "elements": elements}
 
@@ -58,6 +111,10 @@ CONFIG_OPTIONS = [
     ConfigOption("sockets", "sockets", "int", _int, str, default=1),
     ConfigOption("memory", "memory", "int", qc.parse_memory, str, default=512),
     ConfigOption("balloon", "balloon", "int", _int, str),
+    ConfigOption("cpu_type", "cpu", "str", parse_cputype, str, default="kvm64", merge=merge_cputype),
+    ConfigOption("numa", "numa", "bool", qc.parse_bool, qc.format_bool, default=False),
+    ConfigOption("cpu_limit", "cpulimit", "float", _float, _format_float, default=0.0),
+    ConfigOption("cpu_units", "cpuunits", "int", _int, str),
     ConfigOption("onboot", "onboot", "bool", qc.parse_bool, qc.format_bool, default=False),
     ConfigOption("agent", "agent", "bool", qc.parse_agent, qc.format_bool, default=False),
     ConfigOption("tags", "tags", "list", qc.parse_tags, qc.format_tags, empty_deletes=True, spec=_list_spec()),
@@ -94,6 +151,7 @@ def argument_spec():
         "ipconfig": {"type": "list", "elements": "raw"},
         "cipassword": {"type": "str", "no_log": True},
         "password_update": {"type": "str", "default": "on_create", "choices": ["always", "on_create"], "no_log": False},
+        "password_via": {"type": "str", "default": "cloudinit", "choices": ["cloudinit", "agent"], "no_log": False},
         "apply_pending": {"type": "str", "default": "none", "choices": ["none", "reboot"]},
         "shutdown_timeout": {"type": "int", "default": 120},
         "force_stop": {"type": "bool", "default": False},
@@ -120,6 +178,23 @@ def _check_range(params, option, low, high=None, unit=""):
 
 # a Linux interface name as PVE's pve-bridge-id format takes it: never empty, nothing a property string would split on
 _BRIDGE_RE = re.compile(r"^[A-Za-z0-9][-_.A-Za-z0-9]{0,14}\Z")
+_CUSTOM_CPU_RE = re.compile(r"^custom-[A-Za-z0-9][-_.A-Za-z0-9]*\Z")
+
+
+def validate_release(params, release):
+    """Checks that need the cluster's Proxmox VE release ((major, minor), client.release); InputError naming the
+    option. ``cpu_type`` x86-64-v2 .. x86-64-v4 exist from 8.0; ``cpu_units`` within CPU_UNITS_RANGE."""
+    release = tuple(release)
+    cputype = params.get("cpu_type")
+    if cputype in CPU_MODELS_SINCE_8 and release < (8, 0):
+        raise InputError("cpu_type: %s needs Proxmox VE 8.0 or later (this cluster runs %s.%s); use host, kvm64 or "
+                         "a named model such as Skylake-Server" % ((cputype,) + release[:2]), option="cpu_type")
+    units = params.get("cpu_units")
+    if units is not None:
+        low, high = CPU_UNITS_RANGE[(8, 0) if release >= (8, 0) else (7, 0)]
+        if units < low or units > high:
+            raise InputError("cpu_units: must be between %s and %s on Proxmox VE %s.%s, got %s"
+                             % ((low, high) + release[:2] + (units,)), option="cpu_units")
 
 
 def validate(params):
@@ -144,6 +219,12 @@ def validate(params):
     _check_range(params, "sockets", 1, 64)
     _check_range(params, "memory", 16, unit=" MiB")
     _check_range(params, "balloon", 0, unit=" MiB")
+    _check_range(params, "cpu_limit", 0, 128)
+    _check_range(params, "cpu_units", 1, 262144)
+    cputype = params.get("cpu_type")
+    if cputype is not None and cputype not in CPU_MODELS and not _CUSTOM_CPU_RE.match(cputype):
+        raise InputError("cpu_type: %r is not a CPU type Proxmox VE knows (host, x86-64-v2-AES, kvm64, EPYC-Rome, ... "
+                         "or custom-NAME for a custom model)" % cputype, option="cpu_type")
     _check_range(params, "vlan", 0, 4094)
     _check_range(params, "rate_limit", 0)
     _check_range(params, "shutdown_timeout", 0)
@@ -167,6 +248,14 @@ def validate(params):
         qc.parse_tags(params["tags"], option="tags")
     if params.get("sshkeys"):
         qc.check_sshkeys(params["sshkeys"], option="sshkeys")
+    if params.get("password_via") == "agent":
+        if not params.get("cipassword"):
+            raise InputError("password_via: agent sets cipassword in the running guest; give cipassword",
+                             option="password_via")
+        if params.get("wait") is False:
+            raise InputError("password_via: agent needs wait: true (the password is set once the server runs and "
+                             "its agent answers)", option="password_via")
+        guest_agent.check_password(params["cipassword"], option="cipassword")
     rescue.validate(params)
     return extras
 
@@ -234,7 +323,8 @@ def plan_config(config, params, extras, creating=False):
                 plan.remove(option.key, have, option.cloudinit)
             continue
         if have != want:
-            plan.set(option.key, option.format(want), have, want, option.cloudinit)
+            api_value = option.merge(config.get(option.key), want) if option.merge else option.format(want)
+            plan.set(option.key, api_value, have, want, option.cloudinit)
     _plan_net(plan, config, params, extras)
     _plan_ipconfig(plan, config, extras.get("ipconfig"))
     _plan_password(plan, config, params, creating)

@@ -75,3 +75,10 @@ def test_allocation_never_smaller():
     text = carry.allocation("local-lvm", 1536 * 1024 ** 2 + 1, {"discard": "on"})
     amount = float(text.split(":")[1].split(",")[0])
     assert amount * 1024 ** 3 >= 1536 * 1024 ** 2 + 1 and text.endswith(",discard=on")
+
+
+def test_cpu_and_memory_details_are_carried():
+    old = dict(OLD, cpu="cputype=host,flags=+aes", sockets=2, numa=1, balloon=1024, cpulimit="1.5", cpuunits=200)
+    values, unused = carry.reapply(carry.capture(old), CLONE)
+    for key in ("cpu", "sockets", "numa", "balloon", "cpulimit", "cpuunits"):
+        assert values[key] == old[key], key

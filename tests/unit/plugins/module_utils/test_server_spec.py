@@ -181,3 +181,60 @@ def test_bad_bridge_refused_naming_the_option(bridge):
 def test_plain_bridge_names_pass():
     for bridge in ("vmbr0", "vmbr1", "br-int.20", "ovs_br0"):
         spec.validate({"name": "web1", "bridge": bridge})
+
+
+# --- CPU and memory details (issue 18) ------------------------------------------------------------------------------
+
+def test_cpu_details_planned_and_converged():
+    plan = plan_for(cpu_type="host", numa=True, cpu_limit=1.5, cpu_units=200, balloon=1024, sockets=2)
+    assert plan.updates == {"cpu": "host", "numa": 1, "cpulimit": "1.5", "cpuunits": "200", "balloon": "1024",
+                            "sockets": "2"}
+    assert plan.before["cpu"] == "kvm64" and plan.after["cpu"] == "host"
+    config = dict(CONFIG, cpu="host", numa=1, cpulimit="1.5", cpuunits=200, balloon=1024, sockets=2)
+    p = params(cpu_type="host", numa=True, cpu_limit=1.5, cpu_units=200, balloon=1024, sockets=2)
+    assert not spec.plan_config(config, p, spec.validate(p))
+    # absent keys: Proxmox's defaults (kvm64, numa off, no limit)
+    assert not plan_for(cpu_type="kvm64", numa=False, cpu_limit=0)
+
+
+def test_cpu_type_keeps_the_other_cpu_properties():
+    config = dict(CONFIG, cpu="cputype=kvm64,flags=+aes;+pcid")
+    p = params(cpu_type="x86-64-v2-AES")
+    plan = spec.plan_config(config, p, spec.validate(p))
+    assert plan.updates == {"cpu": "x86-64-v2-AES,flags=+aes;+pcid"}
+    p = params(cpu_type="kvm64")
+    assert not spec.plan_config(config, p, spec.validate(p))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"cpu_type": "pentium9"}, {"cpu_type": "host,flags=+aes"}, {"cpu_type": "custom-"},
+    {"cpu_limit": 129.0}, {"cpu_limit": -1.0}, {"cpu_units": 0}, {"cpu_units": 262145}, {"balloon": -1},
+])
+def test_cpu_details_refused_naming_the_option(kwargs):
+    option = list(kwargs)[0]
+    with pytest.raises(InputError) as err:
+        spec.validate(params(**kwargs))
+    assert err.value.option == option and str(err.value).startswith(option)
+
+
+def test_custom_cpu_models_pass():
+    spec.validate(params(cpu_type="custom-avx512"))
+
+
+@pytest.mark.parametrize("release,kwargs,ok", [
+    ((7, 4), {"cpu_type": "x86-64-v2-AES"}, False),
+    ((8, 0), {"cpu_type": "x86-64-v2-AES"}, True),
+    ((7, 4), {"cpu_type": "host"}, True),
+    ((7, 4), {"cpu_units": 1}, False),
+    ((7, 4), {"cpu_units": 10000}, True),
+    ((7, 4), {"cpu_units": 262144}, False),
+    ((9, 1), {"cpu_units": 10001}, False),
+    ((9, 1), {"cpu_units": 1}, True),
+])
+def test_release_dependent_cpu_checks(release, kwargs, ok):
+    if ok:
+        spec.validate_release(params(**kwargs), release)
+        return
+    with pytest.raises(InputError) as err:
+        spec.validate_release(params(**kwargs), release)
+    assert err.value.option == list(kwargs)[0]
