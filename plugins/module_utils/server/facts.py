@@ -20,7 +20,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import boot_disk, is_disk_key, parse_drive
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.pools import pool_ids
 
