@@ -118,7 +118,10 @@ class ProxmoxModule(AnsibleModule):
             self.params[key] = value
         # every option is checked before the first call: nothing below may reach Proxmox VE with bad input
         try:
-            check_connection(self.params, port_given=self.params.get("api_port") is not None)
+            port = self.params.get("api_port")
+            # a port equal to PROXMOX_PORT came from the environment (AnsibleModule's fallback), not from the task
+            from_env = port is not None and os.environ.get("PROXMOX_PORT", "").strip() == str(port)
+            check_connection(self.params, port_given=port is not None, port_from_env=from_env)
         except InputError as err:
             self.fail_from_error(err)
         if self.params.get("validate_certs") is False:

@@ -168,9 +168,11 @@ def check_token_id(value, option="api_token_id"):
     return text
 
 
-def split_host(api_host, api_port, port_given):
+def split_host(api_host, api_port, port_given, port_from_env=False):
     """(host, port) from ``api_host`` (a name, an IPv4/IPv6 address, optionally ``https://`` and ``:port``) and
-    ``api_port``. A port in both places is refused (which one was meant?), as is anything else after the host."""
+    ``api_port``. A port in both places is refused (which one was meant?), as is anything else after the host - except
+    a ``PROXMOX_PORT`` from the environment (``port_from_env``: an AWX credential injects it for every task) equal to
+    the port in ``api_host``."""
     raw = "" if api_host is None else str(api_host)
     text = raw.strip()
     if not text:
@@ -207,14 +209,14 @@ def split_host(api_host, api_port, port_given):
         if not port_text.isdigit():
             raise InputError("api_host: %r: %r after the host is not a port number" % (raw, port_text),
                              option="api_host")
-        if port_given:
+        if port_given and not (port_from_env and str(api_port).strip() == port_text):
             raise InputError("api_port: a port is given both in api_host (%s) and as api_port (or PROXMOX_PORT: %s); "
                              "give it in one place" % (port_text, api_port), option="api_port")
         return host, check_int_range(port_text, "api_host", PORT_MIN, PORT_MAX)
     return host, check_port(api_port if api_port is not None else 8006)
 
 
-def check_connection(params, port_given=True):
+def check_connection(params, port_given=True, port_from_env=False):
     """The connection options of doc fragment jotunheim.proxmox.connection (and wait_timeout), before any call.
     Returns the (host, port) to connect to."""
     check_positive(params.get("api_timeout"), "api_timeout")
@@ -227,7 +229,7 @@ def check_connection(params, port_given=True):
         check_userid(params["api_user"])
     if params.get("api_token_id") is not None:
         check_token_id(params["api_token_id"])
-    return split_host(params.get("api_host"), params.get("api_port"), port_given)
+    return split_host(params.get("api_host"), params.get("api_port"), port_given, port_from_env)
 
 
 def check_list(values, option, check):
