@@ -356,6 +356,15 @@ left:
   returned: when the restore task failed
   type: dict
   sample: {"exists": true, "stub": true, "disks": [], "config": {"memory": "128"}}
+changes:
+  description:
+    - When a restore failed after it had changed something - what it did, in order (the guest stopped, the safety
+      backup made, the restore task run). C(changed) is then true; a restore that failed before any change has
+      C(changed=false) and no RV(changes).
+  returned: when a restore failed after a change
+  type: list
+  elements: str
+  sample: ["stopped VM 101", "made the safety backup local:backup/vzdump-qemu-101-2026_11_29-16_30_00.vma.zst"]
 replaced_leftover:
   description:
     - With O(state=restored), true when O(vmid) held only what a failed restore leaves (an empty config, or the

@@ -46,6 +46,9 @@ def test_failed_forced_restore_names_the_safety_backup_that_brings_the_server_ba
     safety = [v for v in volids(web, 100) if v != old]
     assert len(safety) == 1 and safety[0] in res["msg"], res["msg"]
     assert res["safety_backup"] == safety[0], res                      # a result key, not only in the message
+    # it changed something before it failed, and says what (issue 13: a failed run that did change something)
+    assert res["changed"] is True and res["changes"][-2:] == ["made the safety backup %s" % safety[0], res["changes"][-1]]
+    assert res["changes"][-1].startswith("ran the restore task UPID:") and res["changes"][-1].endswith("which failed")
     back_from = res["safety_backup"]
     assert res["left"]["exists"] is True and res["left"]["stub"] is True and res["left"]["disks"] == [], res["left"]
     assert res["vmid"] == 100 and res["node"] == "pve1"

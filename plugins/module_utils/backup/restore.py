@@ -266,6 +266,14 @@ def _explain_failed_restore(client, node, vmid, err, safety, deadline, existing=
     return err
 
 
+def _with_changes(err, done):
+    """A restore that failed after it changed something says so: the failure's result gets ``changed: true`` and
+    ``changes`` (what was done, in order); with nothing done it stays ``changed: false``."""
+    if done:
+        err.extra.update({"changed": True, "changes": list(done)})
+    return err
+
+
 def restore_backup(client, params, deadline, check_mode=False):
     """state=restored. Returns the module result: changed, vmid, node, volid, archive, overwritten, stopped,
     safety_backup (volid or None), already_restored, replaced_leftover, tasks.
@@ -308,21 +316,30 @@ def restore_backup(client, params, deadline, check_mode=False):
         if existing and not leftover and params.get("backup_before", True):
             result["safety_backup"] = "(made before the restore)"
         return result
-    tasks = stop_guest(client, node, vmid, deadline) if must_stop else []
-    safety = None
-    if existing and not leftover and params.get("backup_before", True):
-        safety, backup_tasks = safety_backup(client, node, vmid, archive, params, deadline)
-        tasks += backup_tasks
-        result["safety_backup"] = safety["volid"]
-    upid = start_restore(client, node, vmid, restore_request(vmid, archive["volid"], dict(params, force=True)
-                                                             if leftover else params), deadline)
+    done = []           # what this run changed before a failure, for the failure's result (changed, changes)
+    try:
+        tasks = stop_guest(client, node, vmid, deadline) if must_stop else []
+        if must_stop:
+            done.append("stopped VM %s" % vmid)
+        safety = None
+        if existing and not leftover and params.get("backup_before", True):
+            safety, backup_tasks = safety_backup(client, node, vmid, archive, params, deadline)
+            tasks += backup_tasks
+            result["safety_backup"] = safety["volid"]
+            done.append("made the safety backup %s" % safety["volid"])
+        upid = start_restore(client, node, vmid, restore_request(vmid, archive["volid"], dict(params, force=True)
+                                                                 if leftover else params), deadline)
+    except ProxmoxError as err:
+        raise _with_changes(err, done)
     if not params.get("wait", True):
         result["tasks"] = tasks + [started_task(upid)]
         return result
     try:
         tasks += wait_tasks(client, [upid], deadline)
     except TaskFailed as err:
-        raise _explain_failed_restore(client, node, vmid, err, safety, deadline, existing=bool(existing))
+        done.append("ran the restore task %s, which failed" % upid)
+        raise _with_changes(_explain_failed_restore(client, node, vmid, err, safety, deadline,
+                                                    existing=bool(existing)), done)
     result["tasks"] = tasks
     restored = guests.read_config(client, node, vmid, deadline=deadline)
     client.put(api_path("nodes", node, "qemu", vmid, "config"),
