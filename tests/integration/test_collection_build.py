@@ -83,6 +83,9 @@ def test_shipped_unit_tests_run_from_the_installed_collection(installed):
     assert " passed" in out and "error" not in out.splitlines()[-1]
 
 
+@pytest.mark.skipif(not os.path.exists(os.path.join(VENV_BIN, "ansible-builder")),
+                    reason="ansible-builder is installed in .venv only (requirements/dev.txt), not in the version "
+                           "matrix's venvs: the main pytest step runs this test")
 def test_execution_environment_finds_what_the_modules_need(installed):
     """As an image build does it: ee/ plus the artifact, `ansible-builder create` (no container runtime needed), the
     collection installed from the context's requirements.yml in _build/ (the galaxy stage), then introspection."""
