@@ -29,5 +29,5 @@ def pytest_collection_modifyitems(config, items):
     import pytest
     for item in items:
         path = os.path.relpath(str(item.fspath), os.path.join(REPO, "tests"))
-        if path.split(os.sep)[0] in ("unit", "simulator") or os.path.basename(path) in MATRIX_INTEGRATION:
+        if path.partition(os.sep)[0] in ("unit", "simulator") or os.path.basename(path) in MATRIX_INTEGRATION:
             item.add_marker(pytest.mark.matrix)
