@@ -126,6 +126,17 @@ def pick_new_archive(before, after, started, target=None):
     return fresh[-1] if fresh else None
 
 
+def archive_made_by(client, node, storage, vmid, entry, before, task, deadline=None):
+    """The archive the finished vzdump ``task`` (task dict) wrote for VM vmid on ``storage`` of ``node``: the
+    storage listed again (``entry``: its storage_on_node dict) and compared with ``before`` (the listing taken before
+    the task), see pick_new_archive. Returns (archive dict or None when no new archive of it is there, the new
+    listing)."""
+    after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
+                                           shared=entry["shared"], deadline=deadline)
+    return pick_new_archive(before, after, task.get("starttime") or 0,
+                            archive_target(client, node, task["upid"], deadline=deadline)), after
+
+
 def _start_vzdump(client, node, vmid, data, deadline):
     """POST vzdump once; after an unknown outcome the vzdump task is looked up, never sent again."""
     try:
@@ -310,10 +321,7 @@ def ensure_backup(client, guest, params, deadline, check_mode=False):
     result.update(node=node, tasks=tasks)
     if not params.get("wait", True):
         return result
-    after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
-                                           shared=entry["shared"], deadline=deadline)
-    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0,
-                           archive_target(client, node, tasks[-1]["upid"], deadline=deadline))
+    new, after = archive_made_by(client, node, storage, vmid, entry, before, tasks[-1], deadline=deadline)
     if new is None:
         raise TaskFailed("the backup task %s of VM %s ended OK but no new archive of it is on storage %s of node %s"
                          % (tasks[-1]["upid"], vmid, storage, node), tasks=tasks)

@@ -24,7 +24,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import ar
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import (
-    archive_target, pick_new_archive, run_vzdump, vzdump_request)
+    archive_made_by, run_vzdump, vzdump_request)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.tasks import SETTLE, wait_tasks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import find_guest
@@ -223,10 +223,7 @@ def safety_backup(client, node, vmid, archive, params, deadline):
     data = vzdump_request(vmid, storage, "stop" if params.get("force_stop") else "snapshot", "zstd",
                           notes="safety backup before restoring %s" % archive["volid"])
     tasks = run_vzdump(client, node, vmid, data, deadline)
-    after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
-                                           shared=entry["shared"], deadline=deadline)
-    new = pick_new_archive(before, after, tasks[-1].get("starttime") or 0,
-                           archive_target(client, node, tasks[-1]["upid"], deadline=deadline))
+    new = archive_made_by(client, node, storage, vmid, entry, before, tasks[-1], deadline=deadline)[0]
     if new is None:
         raise TaskFailed("the safety backup of VM %s (task %s) ended OK but no new archive of it is on %s; not "
                          "restoring over it" % (vmid, tasks[-1]["upid"], storage), tasks=tasks)
