@@ -19,6 +19,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
     BUILDING_LOCKS, current_guests, list_nodes, next_vmid, reservation_name, wait_unlocked_following)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
@@ -158,6 +159,8 @@ class Builder(object):
                                          bridges_of=bridges_of)
         self.template_config = configs[template["vmid"]]
         run.check_disk_size(self.template_config)       # disk_size below the template's: refused before the clone
+        nics.check_build(self.client, node, run.extras.get("networks"), self.template_config, run.carried,
+                         deadline=run.deadline)
         return template, node
 
     def create(self, vmid=None, node=None, placed=None):

@@ -22,6 +22,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import migrate
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
@@ -402,6 +403,8 @@ class ServerRun(object):
             return
         if not self.created and self.params.get("bridge") and "net0" in plan.updates:
             self.check_bridge()
+        if not self.created:
+            nics.check_bridges(self.client, self.guest["node"], self.extras.get("networks"), plan, deadline=self.deadline)
         if self.params.get("password_via") == "agent" and "cipassword" in plan.updates and not self.created:
             self.check_agent_password()     # before any write
         was_changed = self.changed

@@ -19,6 +19,7 @@ import re
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
@@ -162,6 +163,7 @@ def argument_spec():
     }
     for option in CONFIG_OPTIONS:
         spec[option.name] = dict(option.spec)
+    spec.update(nics.argument_spec())
     return spec
 
 
@@ -242,6 +244,7 @@ def validate(params):
     if params.get("bridge") is not None and not _BRIDGE_RE.match(params["bridge"]):
         raise InputError("bridge: %r is not a bridge name (letters, digits, '-', '_' and '.', at most 15 characters, "
                          "like vmbr0)" % params["bridge"], option="bridge")
+    extras["networks"] = nics.validate(params, extras["ipconfig"], _BRIDGE_RE.match)
     if params.get("tags"):
         for tag in params["tags"]:
             checks.check_plain(tag, "tags", "a tag (one per list item)")
@@ -326,7 +329,8 @@ def plan_config(config, params, extras, creating=False):
             api_value = option.merge(config.get(option.key), want) if option.merge else option.format(want)
             plan.set(option.key, api_value, have, want, option.cloudinit)
     _plan_net(plan, config, params, extras)
-    _plan_ipconfig(plan, config, extras.get("ipconfig"))
+    _plan_ipconfig(plan, config, extras.get("ipconfig"), keep=nics.ipconfig_indices(extras.get("networks")))
+    nics.plan(plan, config, params, extras.get("networks"))
     _plan_password(plan, config, params, creating)
     return plan
 
@@ -351,7 +355,9 @@ def _plan_net(plan, config, params, extras):
              qc.format_net(merged))
 
 
-def _plan_ipconfig(plan, config, wanted):
+def _plan_ipconfig(plan, config, wanted, keep=()):
+    """ipconfig0, ipconfig1, ... from the ``ipconfig`` list; those beyond it are deleted, except ``keep`` (the N a
+    ``networks`` entry's ipconfig sets)."""
     if wanted is None:
         return
     for index, item in enumerate(wanted):
@@ -361,7 +367,7 @@ def _plan_ipconfig(plan, config, wanted):
             plan.set(key, qc.format_ipconfig(item), qc.format_ipconfig(have) if have else None,
                      qc.format_ipconfig(item), cloudinit=True)
     for index, key in qc.indexed_keys(config, "ipconfig"):
-        if index >= len(wanted):
+        if index >= len(wanted) and index not in keep:
             plan.remove(key, config[key], cloudinit=True)
 
 
