@@ -28,12 +28,53 @@ def is_media(value):
     return "media=cdrom" in text or text.split(",")[0] in ("none", "cdrom") or "cloudinit" in text.split(",")[0]
 
 
-def hot_pluggable(guest, key):
+def hot_pluggable(guest, key, value=None):
+    """Whether a change of ``key`` (to ``value``; None: a delete) takes effect at once on a running guest."""
     if key in FAST_PLUG or is_cloudinit_key(key) or key in ("balloon", "cpulimit", "cpuunits"):
         return True
     if re.match(r"^net\d+$", key):
-        return True
+        return net_hot_pluggable(guest, key, value)
+    if key == "hotplug":    # live unless memory (or, on a delete, cpu) hot-plug is involved
+        return not re.search(r"memory" if value is not None else r"cpu|memory",
+                             "%s %s" % (guest.config.get("hotplug", ""), value or ""))
     return bool(re.match(r"^(scsi|virtio)\d+$", key)) and key not in guest.config
+
+
+# qemu-server $confdesc->{hotplug}->{default}: what `hotplug` absent (or "1") means
+HOTPLUG_DEFAULT = "network,disk,usb"
+
+
+def hotplug_features(guest):
+    """qemu-server parse_hotplug_features of the guest's `hotplug` ("0": none, absent or "1": the default)."""
+    value = str(guest.config.get("hotplug", "1"))
+    if value == "0":
+        return set()
+    return set(split_list(HOTPLUG_DEFAULT if value == "1" else value))
+
+
+def _net_fields(value):
+    fields = {}
+    for part in str(value or "").split(","):
+        key, sep, val = part.partition("=")
+        if re.match(r"^(virtio|e1000.*|rtl8139|vmxnet3|i8255\w+|ne2k_\w+|pcnet)$", key):
+            fields["model"], fields["macaddr"] = key, val.upper()
+        elif sep:
+            fields[key] = val
+    return fields
+
+
+def net_hot_pluggable(guest, key, value):
+    """qemu-server vmconfig_hotplug_pending / vmconfig_update_net on a running guest: a new NIC, a delete, or a
+    change of model, MAC, queues or mtu (or to/from no bridge) needs the `network` hotplug feature (else the change
+    stays pending); bridge, tag, trunks, firewall, rate and link_down of an existing NIC change live."""
+    if "network" in hotplug_features(guest):
+        return True
+    if value is None or key not in guest.config:
+        return False
+    old, new = _net_fields(guest.config[key]), _net_fields(value)
+    if not (old.get("bridge") and new.get("bridge")):
+        return False
+    return all(old.get(field) == new.get(field) for field in ("model", "macaddr", "queues", "mtu"))
 
 
 # qemu-server's update_vm_api wording for a stale digest: "missmatch" up to 8.2.4, fixed in 8.2.5 (commit be8c868f
@@ -259,7 +300,7 @@ def update(state, guest, params):
         if key in guest.pending_delete:
             guest.pending_delete.remove(key)
     for key in deletes:
-        if running and not hot_pluggable(guest, key) and not key.startswith("unused"):
+        if running and not hot_pluggable(guest, key, None) and not key.startswith("unused"):
             if key in guest.config and key not in guest.pending_delete:
                 guest.pending_delete.append(key)
             guest.pending.pop(key, None)
@@ -268,7 +309,7 @@ def update(state, guest, params):
             guest.pending.pop(key, None)
     for key, value in changes.items():
         value = normalize(state, guest, key, value)
-        if running and not hot_pluggable(guest, key) and guest.config.get(key) != value:
+        if running and not hot_pluggable(guest, key, value) and guest.config.get(key) != value:
             guest.pending[key] = value
         else:
             set_key(state, guest, key, value)

@@ -382,3 +382,42 @@ def test_x86_64_v2_aes_taken_and_cpuunits_clamped_on_9_1(sim):
     config = sim.get(path)
     assert config["cpu"] == "x86-64-v2-AES" and int(config["cpuunits"]) == 10000
     assert sim.call("PUT", path, data={"cpu": "kvm65"}).status_code == 400
+
+
+# --- NIC hot-plug (issue 18) ----------------------------------------------------------------------------------------
+
+def _pending_keys(sim, vmid):
+    return dict((p["key"], p) for p in sim.get("/nodes/pve1/qemu/%d/pending" % vmid) if "pending" in p or p.get("delete"))
+
+
+def _nic_hotplug(sim):
+    """qemu-server vmconfig_hotplug_pending / vmconfig_update_net: with `network` in `hotplug` (the default) NICs are
+    added, changed and removed live; without it, bridge/tag/firewall/rate changes stay live and the rest is pending."""
+    vmid = _clone(sim)
+    _start(sim, vmid)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    sim.write("PUT", path, net1="virtio,bridge=vmbr1,tag=100")            # default hotplug: network,disk,usb
+    mac1 = sim.get(path, current=1)["net1"].split(",")[0].split("=")[1]
+    assert _pending_keys(sim, vmid) == {}
+    sim.write("PUT", path, hotplug="disk,usb")                            # applied live itself
+    assert sim.get(path, current=1)["hotplug"] == "disk,usb"
+    sim.write("PUT", path, net1="virtio=%s,bridge=vmbr0,firewall=1,rate=5" % mac1)     # bridge/firewall/rate: live
+    assert _pending_keys(sim, vmid) == {}
+    assert sim.get(path, current=1)["net1"] == "virtio=%s,bridge=vmbr0,firewall=1,rate=5" % mac1
+    sim.write("PUT", path, net1="e1000=%s,bridge=vmbr0" % mac1, net2="virtio,bridge=vmbr1")   # model, new NIC
+    pending = _pending_keys(sim, vmid)
+    assert sorted(pending) == ["net1", "net2"] and pending["net1"]["pending"].startswith("e1000=" + mac1)
+    assert sim.get(path, current=1)["net1"].startswith("virtio=" + mac1) and "net2" not in sim.get(path, current=1)
+    sim.write("PUT", path, revert="net1,net2")
+    sim.write("PUT", path, delete="net1")
+    assert _pending_keys(sim, vmid)["net1"]["delete"] == 1 and "net1" not in sim.get(path)
+    sim.wait(sim.write("POST", "/nodes/pve1/qemu/%d/status/reboot" % vmid))
+    assert "net1" not in sim.get(path, current=1) and _pending_keys(sim, vmid) == {}
+
+
+def test_nic_hotplug_follows_the_hotplug_option_91(sim):
+    _nic_hotplug(sim)
+
+
+def test_nic_hotplug_follows_the_hotplug_option_74(sim7):
+    _nic_hotplug(sim7)
