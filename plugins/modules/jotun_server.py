@@ -218,6 +218,64 @@ options:
   firewall:
     description: Protect C(net0) with the Proxmox VE firewall.
     type: bool
+  networks:
+    description:
+      - Extra network devices C(net1) .. C(net31) (C(net0) stays driven by O(bridge), O(vlan), O(rate_limit),
+        O(mac) and O(firewall)), one item per NIC.
+      - A NIC that does not exist yet is added (it needs O(networks[].bridge); Proxmox VE gives it a MAC unless
+        O(networks[].mac) is given). An existing NIC is changed in place - what an item does not give (MAC,
+        model, mtu, queues, ...) is kept.
+      - NICs not listed are left alone, unless O(remove_unlisted_networks=true).
+      - Checked before anything is written - index range, duplicates, VLAN and rate ranges, model, MAC syntax,
+        and that the bridge is on the server's node (a new server's - before the clone). A VLAN tag on a Linux
+        bridge that is not VLAN-aware is accepted (Proxmox VE builds a C(<bridge>v<tag>) VLAN bridge over its
+        physical ports) unless that bridge has no physical port, which Proxmox VE could not plug.
+      - On a running server a new NIC, a removal or a model/MAC change is applied at once when the server's
+        C(hotplug) setting includes C(network) (the default), else it is pending until the next start (see
+        RV(pending) and O(apply_pending)); bridge, VLAN, rate and firewall changes apply at once either way.
+      - O(state=rebuilt) carries every NIC over with its MAC.
+    type: list
+    elements: dict
+    suboptions:
+      index:
+        description:
+          - The N of C(netN), V(1) to V(31). Defaults to the item's position plus one (the first item is C(net1)).
+        type: int
+      bridge:
+        description: The bridge, for example V(vmbr1). Required for a NIC that does not exist yet.
+        type: str
+      vlan:
+        description: The VLAN tag, V(1) to V(4094); V(0) removes the tag.
+        type: int
+      rate_limit:
+        description: The rate limit in MB/s; V(0) removes the limit.
+        type: float
+      firewall:
+        description: Protect this NIC with the Proxmox VE firewall (its C(firewall=1) flag).
+        type: bool
+      model:
+        description:
+          - The NIC model - V(virtio), V(e1000), V(e1000e), V(rtl8139), V(vmxnet3) or another model qemu-server
+            knows (C(e1000-82540em), C(e1000-82544gc), C(e1000-82545em), C(i82551), C(i82557b), C(i82559er),
+            C(ne2k_isa), C(ne2k_pci), C(pcnet); the same on every release). V(virtio) for a new NIC when not given;
+            an existing NIC keeps its model (and MAC) unless given.
+        type: str
+      mac:
+        description: The MAC address. When not given an existing NIC keeps its MAC, and a new one gets one from Proxmox VE.
+        type: str
+      ipconfig:
+        description:
+          - The cloud-init IP settings of this NIC (C(ipconfigN) for C(netN)) - a dict with C(ip), C(gw), C(ip6),
+            C(gw6), or the string V(dhcp), as the items of O(ipconfig). Not given, C(ipconfigN) is left alone.
+          - Giving the same NIC's settings both here and by position in O(ipconfig) is refused.
+        type: raw
+  remove_unlisted_networks:
+    description:
+      - Delete every NIC besides C(net0) that O(networks) does not list, with its C(ipconfigN) (unless O(ipconfig)
+        sets that one). Needs O(networks) (V([]) removes every NIC but C(net0)).
+      - Check mode and diff mode show the NICs that would go.
+    type: bool
+    default: false
   ciuser:
     description: Cloud-init user name.
     type: str
@@ -258,7 +316,9 @@ options:
       - Cloud-init IP settings, one item per network device (C(ipconfig0), C(ipconfig1), ...).
       - Each item is a dict with C(ip) and C(gw) (IPv4 in CIDR notation, or V(dhcp) for C(ip)) and C(ip6) and
         C(gw6) (IPv6, or V(dhcp)/V(auto) for C(ip6)), or the string V(dhcp).
-      - Entries beyond the list are removed.
+      - Entries beyond the list are removed - unless O(networks) is given; then an extra NIC's C(ipconfigN) is set
+        by its O(networks[].ipconfig) and removed only with its NIC (O(remove_unlisted_networks)).
+      - An extra NIC's settings may be given here by position or in its O(networks) item, not both.
     type: list
     elements: raw
   nameservers:
@@ -334,6 +394,24 @@ EXAMPLES = r"""
       - ip: 203.0.113.10/24
         gw: 203.0.113.1
     nameservers: [1.1.1.1, 9.9.9.9]
+
+- name: Give web01 a second NIC on the VLAN-aware customer bridge, with its own address
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    networks:
+      - bridge: vmbr1
+        vlan: 100
+        firewall: true
+        ipconfig:
+          ip: 10.100.0.10/24
+
+- name: Keep only net0 and net1 (net2 and up are deleted with their ipconfigN)
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    networks:
+      - bridge: vmbr1
+        vlan: 100
+    remove_unlisted_networks: true
 
 - name: Give web01 more memory and apply it with a reboot
   jotunheim.proxmox.jotun_server:

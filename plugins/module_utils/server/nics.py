@@ -122,9 +122,11 @@ def _api_entry(entry):
             "macaddr": entry["mac"], "ipconfig": entry["ipconfig"]}
 
 
-def ipconfig_indices(entries):
-    """The N of every ipconfigN a ``networks`` entry sets (the ``ipconfig`` list leaves those alone)."""
-    return frozenset(e["index"] for e in entries or [] if e.get("ipconfig") is not None)
+def ipconfig_kept(entries):
+    """The N of the ipconfigN the ``ipconfig`` list must not delete beyond its length: with ``networks`` given
+    (``entries`` not None) none - extra NICs' ipconfigN are set by their entries and deleted with their NIC
+    (``remove_unlisted_networks``), an unlisted NIC keeps its own; without, today's rule stands (all beyond go)."""
+    return range(MAX_NETS) if entries is not None else ()
 
 
 def extra_keys(config):

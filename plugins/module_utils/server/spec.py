@@ -329,7 +329,7 @@ def plan_config(config, params, extras, creating=False):
             api_value = option.merge(config.get(option.key), want) if option.merge else option.format(want)
             plan.set(option.key, api_value, have, want, option.cloudinit)
     _plan_net(plan, config, params, extras)
-    _plan_ipconfig(plan, config, extras.get("ipconfig"), keep=nics.ipconfig_indices(extras.get("networks")))
+    _plan_ipconfig(plan, config, extras.get("ipconfig"), keep=nics.ipconfig_kept(extras.get("networks")))
     nics.plan(plan, config, params, extras.get("networks"))
     _plan_password(plan, config, params, creating)
     return plan
@@ -356,8 +356,8 @@ def _plan_net(plan, config, params, extras):
 
 
 def _plan_ipconfig(plan, config, wanted, keep=()):
-    """ipconfig0, ipconfig1, ... from the ``ipconfig`` list; those beyond it are deleted, except ``keep`` (the N a
-    ``networks`` entry's ipconfig sets)."""
+    """ipconfig0, ipconfig1, ... from the ``ipconfig`` list; those beyond it are deleted, except the N in ``keep``
+    (all of them when ``networks`` is given: nics.ipconfig_kept)."""
     if wanted is None:
         return
     for index, item in enumerate(wanted):

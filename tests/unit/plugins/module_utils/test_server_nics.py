@@ -113,9 +113,10 @@ def test_unlisted_left_alone_unless_remove_flag():
     assert sorted(plan.delete) == ["ipconfig2", "net1", "net2"]
 
 
-def test_ipconfig_list_leaves_a_networks_ipconfig_alone():
+def test_ipconfig_list_leaves_extra_nics_ipconfig_alone_with_networks():
     plan = planned(ipconfig=["dhcp"], networks=[{"ipconfig": "ip=10.1.0.6/24"}])
     assert plan.updates == {"ipconfig1": "ip=10.1.0.6/24"} and not plan.delete
+    assert not planned(ipconfig=["dhcp"], networks=[])       # net1 unlisted: left alone with its ipconfig1
     assert planned(ipconfig=["dhcp"]).delete == ["ipconfig1"]       # as before: entries beyond the list go
 
 
