@@ -30,14 +30,20 @@ def is_media(value):
 
 def hot_pluggable(guest, key, value=None):
     """Whether a change of ``key`` (to ``value``; None: a delete) takes effect at once on a running guest."""
-    if key in FAST_PLUG or is_cloudinit_key(key) or key in ("balloon", "cpulimit", "cpuunits"):
+    if key in FAST_PLUG or is_cloudinit_key(key) or key in ("cpulimit", "cpuunits"):
         return True
+    if key == "balloon":    # live, unless it turns the balloon device on or off (0: off; absent or a delete: on)
+        return _balloon_on(guest.config.get("balloon")) == _balloon_on(value)
     if re.match(r"^net\d+$", key):
         return net_hot_pluggable(guest, key, value)
     if key == "hotplug":    # live unless memory (or, on a delete, cpu) hot-plug is involved
         return not re.search(r"memory" if value is not None else r"cpu|memory",
                              "%s %s" % (guest.config.get("hotplug", ""), value or ""))
     return bool(re.match(r"^(scsi|virtio)\d+$", key)) and key not in guest.config
+
+
+def _balloon_on(value):
+    return value is None or int(value) != 0
 
 
 # qemu-server $confdesc->{hotplug}->{default}: what `hotplug` absent (or "1") means

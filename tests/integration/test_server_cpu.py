@@ -30,8 +30,8 @@ def test_cpu_type_change_pending_on_a_running_server(sim, run_playbook):
     run = run_playbook([
         task("build", dict(details, template="debian-12")),
         task("preview", dict(details, cpu_type="max", sockets=2), check_mode=True, diff=True),
-        task("change", dict(details, cpu_type="max", sockets=2)),
-        task("again", dict(details, cpu_type="max", sockets=2)),
+        task("change", dict(details, cpu_type="max", sockets=2, balloon=768)),
+        task("again", dict(details, cpu_type="max", sockets=2, balloon=768)),
     ])
     assert run.ok, run
     built, preview, change, again = [run.task(name) for name in ("build", "preview", "change", "again")]
@@ -48,10 +48,12 @@ def test_cpu_type_change_pending_on_a_running_server(sim, run_playbook):
     # the running server keeps its CPU until the next start: pending, surfaced in the result
     assert change["changed"] is True and change["status"] == "running"
     assert "cpu" in change["pending"] and "sockets" in change["pending"]
+    assert "balloon" not in change["pending"] and change["config"]["balloon"] in (768, "768")   # applied at once
     assert again["changed"] is False and "cpu" in again["pending"]
     guest = sim.guest(vmid, current=True)
     assert guest["cpu"] == "host" and guest["_status"] == "running"
     assert int(guest["cpuunits"]) == units and float(guest["cpulimit"]) == 1.5   # applied live
+    assert int(guest["balloon"]) == 768 and int(guest.get("sockets", 1)) == 1     # sockets: pending
 
 
 def test_bad_cpu_values_refused_before_any_write(sim, run_playbook):

@@ -421,3 +421,15 @@ def test_nic_hotplug_follows_the_hotplug_option_91(sim):
 
 def test_nic_hotplug_follows_the_hotplug_option_74(sim7):
     _nic_hotplug(sim7)
+
+
+def test_balloon_live_unless_the_device_turns_on_or_off(sim):
+    """vmconfig_hotplug_pending: `balloon` changes at once, but enabling or disabling the device (0) is pending."""
+    vmid = _clone(sim)
+    _start(sim, vmid)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    sim.write("PUT", path, balloon=512)
+    assert _pending_keys(sim, vmid) == {} and int(sim.get(path, current=1)["balloon"]) == 512
+    sim.write("PUT", path, balloon=0)
+    assert int(_pending_keys(sim, vmid)["balloon"]["pending"]) == 0
+    assert int(sim.get(path, current=1)["balloon"]) == 512
