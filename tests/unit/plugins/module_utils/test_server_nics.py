@@ -80,8 +80,8 @@ def test_ipconfig_given_both_ways_refused_and_remove_needs_networks():
 
 
 def test_new_nic_added_without_mac_and_its_ipconfig():
-    plan = planned(networks=[{"bridge": "vmbr1", "vlan": 100}, {"bridge": "vmbr1", "vlan": 200, "model": "e1000",
-                                                                 "ipconfig": {"ip": "10.2.0.5/24"}}])
+    new = {"bridge": "vmbr1", "vlan": 200, "model": "e1000", "ipconfig": {"ip": "10.2.0.5/24"}}
+    plan = planned(networks=[{"bridge": "vmbr1", "vlan": 100}, new])
     assert plan.updates == {"net2": "e1000,bridge=vmbr1,tag=200", "ipconfig2": "ip=10.2.0.5/24"}
     assert plan.before["net2"] is None and plan.cloudinit
 
