@@ -51,12 +51,13 @@ def _fail(where, text):
     raise InputError("%s: %s" % (where, text), option=OPTION)
 
 
-def validate(params, ipconfig=None, bridge_ok=None):
+def validate(params, ipconfig=None, bridge_ok=None, mac0=None):
     """Check ``networks`` (and ``remove_unlisted_networks``) without the cluster; InputError naming ``networks``.
 
     ``bridge_ok(name)``: the ``bridge`` option's name rule (server/spec.py). ``ipconfig``: the normalised
     ``ipconfig`` list (spec.validate's), which sets ipconfig0, ipconfig1, ... by position: a NIC's ``ipconfig``
-    given both there and in its ``networks`` entry is refused. Returns None when ``networks`` is
+    given both there and in its ``networks`` entry is refused. ``mac0``: the normalised ``mac`` option (net0's), which
+    no entry may repeat. Returns None when ``networks`` is
     not given, else a list of entries {"index" (N of netN), "where" (``networks[i]``), "bridge", "tag" (int, 0 = no
     tag), "rate" (float MB/s, 0 = no limit), "firewall" (bool), "model", "macaddr" (upper case), "ipconfig" (the
     normalised dict)} with None for what was not given.
@@ -67,7 +68,7 @@ def validate(params, ipconfig=None, bridge_ok=None):
             raise InputError("%s: give networks with it (the NICs to keep besides net0; an empty list removes "
                              "every NIC but net0)" % REMOVE_OPTION, option=REMOVE_OPTION)
         return None
-    entries, seen, macs = [], {}, {}
+    entries, seen, macs = [], {}, {mac0: "mac (net0)"} if mac0 else {}
     for position, item in enumerate(networks):
         where = "%s[%d]" % (OPTION, position)
         if not isinstance(item, dict):

@@ -244,7 +244,7 @@ def validate(params):
     if params.get("bridge") is not None and not _BRIDGE_RE.match(params["bridge"]):
         raise InputError("bridge: %r is not a bridge name (letters, digits, '-', '_' and '.', at most 15 characters, "
                          "like vmbr0)" % params["bridge"], option="bridge")
-    extras["networks"] = nics.validate(params, extras["ipconfig"], _BRIDGE_RE.match)
+    extras["networks"] = nics.validate(params, extras["ipconfig"], _BRIDGE_RE.match, extras["mac"])
     if params.get("tags"):
         for tag in params["tags"]:
             checks.check_plain(tag, "tags", "a tag (one per list item)")

@@ -72,6 +72,10 @@ def test_bad_entries_refused(networks, text):
     assert text in refused(networks=networks)
 
 
+def test_net0_mac_not_repeated():
+    assert "is also the MAC of mac (net0)" in refused(mac=MAC1, networks=[{"bridge": "vmbr1", "mac": MAC1}])
+
+
 def test_ipconfig_given_both_ways_refused_and_remove_needs_networks():
     text = refused(networks=[{"bridge": "vmbr1", "ipconfig": "dhcp"}], ipconfig=["dhcp", "dhcp"])
     assert "ipconfig1 (of net1) is also given as ipconfig[1]" in text
