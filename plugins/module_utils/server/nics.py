@@ -56,11 +56,11 @@ def validate(params, ipconfig=None, bridge_ok=None, mac0=None):
 
     ``bridge_ok(name)``: the ``bridge`` option's name rule (server/spec.py). ``ipconfig``: the normalised
     ``ipconfig`` list (spec.validate's), which sets ipconfig0, ipconfig1, ... by position: a NIC's ``ipconfig``
-    given both there and in its ``networks`` entry is refused. ``mac0``: the normalised ``mac`` option (net0's), which
-    no entry may repeat. Returns None when ``networks`` is
-    not given, else a list of entries {"index" (N of netN), "where" (``networks[i]``), "bridge", "tag" (int, 0 = no
-    tag), "rate" (float MB/s, 0 = no limit), "firewall" (bool), "model", "macaddr" (upper case), "ipconfig" (the
-    normalised dict)} with None for what was not given.
+    given both there and in its ``networks`` entry is refused. ``mac0``: the normalised ``mac`` option (net0's),
+    which no entry may repeat. Returns None when ``networks`` is not given, else a list of entries {"index" (N of
+    netN), "where" (``networks[i]``), "bridge", "tag" (int, 0 = no tag), "rate" (float MB/s, 0 = no limit),
+    "firewall" (bool), "model", "macaddr" (upper case), "ipconfig" (the normalised dict)} with None for what was
+    not given.
     """
     networks = params.get(OPTION)
     if networks is None:
