@@ -128,22 +128,29 @@ def test_status_lags_lock_and_tags_do_not(lagging):
 
 def test_template_and_maxdisk_lag_until_broadcast(lagging):
     """`template` and `maxdisk` are broadcast figures too: a resize and a convert to template show after the next
-    broadcast only (pvestatd update_qemu_status -> API2Tools.pm extract_vm_stats)."""
+    broadcast only (pvestatd update_qemu_status -> API2Tools.pm extract_vm_stats). `maxdisk` is the boot disk's size
+    (qemu-server vmstatus, Drive.pm bootdisk_size: first non-CD-ROM drive of `boot: order=`), not the sum of disks."""
+    path = "/nodes/pve1/qemu/146"
     lagging.wait(lagging.write("POST", "/nodes/pve1/qemu/9000/clone", newid=146, name="lag2", full=1))
     broadcast(lagging)
     before = entry(lagging, 146)
-    assert before["template"] == 0
-    resized = lagging.call("PUT", "/nodes/pve1/qemu/146/resize", data={"disk": "scsi0", "size": "+1G"})
+    assert before["template"] == 0 and before["maxdisk"] == 2 * 1024 ** 3       # scsi0 only, not the cloud-init drive
+    resized = lagging.call("PUT", path + "/resize", data={"disk": "scsi0", "size": "+1G"})
     assert resized.status_code == 200
-    if lagging.release != "7.4":                                 # a resize task from 8.0
+    if lagging.release != "7.4":                              # a resize task from 8.0
         assert lagging.wait(resized.json()["data"])["exitstatus"] == "OK"
-    lagging.wait(lagging.write("POST", "/nodes/pve1/qemu/146/template"))
-    assert lagging.get("/nodes/pve1/qemu/146/config")["template"] == 1
+    lagging.write("PUT", path + "/config", scsi1="local-lvm:5")                   # a second disk: not in maxdisk
+    lagging.wait(lagging.write("POST", path + "/template"))
+    assert lagging.get(path + "/config")["template"] == 1
+    assert lagging.get(path + "/status/current")["maxdisk"] == 3 * 1024 ** 3       # vmstatus itself is live
     stale = entry(lagging, 146)
     assert stale["template"] == 0 and stale["maxdisk"] == before["maxdisk"]
     broadcast(lagging)
     caught_up = entry(lagging, 146)
-    assert caught_up["template"] == 1 and caught_up["maxdisk"] == before["maxdisk"] + 1024 ** 3
+    assert caught_up["template"] == 1 and caught_up["maxdisk"] == 3 * 1024 ** 3
+    lagging.write("PUT", path + "/config", boot="order=scsi1;scsi0")
+    assert lagging.get(path + "/status/current")["maxdisk"] == 5 * 1024 ** 3
+    assert [g["maxdisk"] for g in lagging.get("/nodes/pve1/qemu") if g["vmid"] == 146] == [5 * 1024 ** 3]
 
 
 def test_lock_is_current(lagging):
