@@ -105,3 +105,25 @@ def test_multi_line_worker_error_becomes_one_line(sim, message):
     assert not [line for line in log if re.match(r"^(first|second) line$", line)]
     listed = {t["upid"]: t for t in sim.get("/nodes/pve1/tasks", typefilter="qmclone")}[upid]
     assert listed["status"] == "first line second line"
+
+
+def test_token_tasks_listed_as_user_and_tokenid_once_finished(fresh):
+    """pve-manager Tasks.pm: archived tasks go through $convert_token_task (user 'root@pam', tokenid 'jotun') before
+    userfilter (a case-insensitive substring match); active (running) ones are filtered and shown with the UPID's
+    whole 'root@pam!jotun'; the status of a task is always converted."""
+    token_id = fresh.info["token_id"]
+    user, token = token_id.split("!")
+    done = _config_tasks(fresh, 1)[0]
+    running = _long_clone(fresh, 145)
+    listed = {t["upid"]: t for t in fresh.get("/nodes/pve1/tasks", source="all")}
+    assert (listed[done]["user"], listed[done]["tokenid"]) == (user, token)
+    assert listed[running]["user"] == token_id and "tokenid" not in listed[running]
+    status = fresh.get("/nodes/pve1/tasks/%s/status" % done)
+    assert (status["user"], status["tokenid"]) == (user, token)
+
+    def matched(userfilter):
+        return sorted(t["upid"] for t in fresh.get("/nodes/pve1/tasks", source="all", userfilter=userfilter))
+
+    assert matched(user.upper()) == sorted([done, running])
+    assert matched(token_id) == [running]               # the whole token id misses the finished task
+    assert fresh.call("DELETE", "/nodes/pve1/tasks/%s" % running).status_code == 200
