@@ -79,6 +79,14 @@ def test_unknown_upid(fresh):
     assert fresh.call("GET", "/nodes/pve2/tasks/%s/status" % upid).json()["errors"] == {"upid": "no such task"}
 
 
+def test_unknown_upid_log_is_a_bare_object_on_8x(sim8):
+    """8.0 and 8.4 ship libpve-common-perl 8.x: dump_logfile's "unable to open file" line is still a bare object."""
+    body = sim8.call("GET", "/nodes/pve1/tasks/%s/log" % UNKNOWN_UPID).json()
+    assert body == {"data": {"n": 1, "t": NO_LOG_FILE}, "total": 1}
+    resp = sim8.call("GET", "/nodes/pve1/tasks/%s/status" % UNKNOWN_UPID)
+    assert resp.status_code == 400 and resp.json()["errors"] == {"upid": "no such task"}
+
+
 def test_malformed_upid(fresh):
     resp = fresh.call("GET", "/nodes/pve1/tasks/UPID:nonsense/status")
     assert resp.status_code == 400 and resp.json()["errors"] == {"upid": "unable to parse worker upid"}
