@@ -48,7 +48,8 @@ def base_vars(entry):
     ``name``/``status``/``template``/``maxcpu``/``maxmem``/``maxdisk`` come from pvestatd's last broadcast (~10 s):
     a guest made since has no name and status ``unknown`` (``name`` None then). A nameless guest is broadcast as
     ``VM <vmid>`` (qemu-server vmstatus), which is no valid guest name: ``name`` None as well. ``tags``, ``lock``,
-    ``pool`` and ``node`` are current. Sizes: ``memory`` MiB, ``memory_bytes``/``disk_size`` bytes."""
+    ``pool`` and ``node`` are current. Sizes: ``memory`` MiB, ``memory_bytes``/``disk_size`` bytes; ``maxdisk`` (so
+    ``disk_size``) is the boot disk's size, not the sum of the disks (qemu-server vmstatus, Drive.pm bootdisk_size)."""
     vmid = int(entry["vmid"])
     name = entry.get("name") or None
     if name == "VM %d" % vmid:
@@ -115,8 +116,8 @@ def _name_and_template_pass(gvars, include_templates, names, exclude_names):
 
 def apply_config(gvars, config):
     """Add what a guest's config says (qemu-server ``GET .../config``): name, tags, lock, template, cores, sockets,
-    vcpus, memory (MiB) / memory_bytes, disks (bytes), disk_size, nets, macs, cloud-init ``ipconfigN`` addresses,
-    agent (enabled). Parsing reuses qemu_config / server.facts (the views ``jotun_server_info`` returns)."""
+    vcpus, memory (MiB) / memory_bytes, disks (bytes), disk_size (the boot disk's), nets, macs, cloud-init
+    ``ipconfigN`` addresses, agent (enabled). Parsing reuses qemu_config / server.facts (the views ``jotun_server_info`` returns)."""
     gvars["name"] = config.get("name") or None
     gvars["template"] = bool(qc.parse_bool(config.get("template", 0)))
     gvars["lock"] = config.get("lock") or gvars["lock"]
@@ -125,7 +126,8 @@ def apply_config(gvars, config):
     for key in ("cores", "sockets", "vcpus", "memory", "memory_bytes"):
         gvars[key] = resources[key]
     gvars["disks"] = facts.disks_view(config)[0]
-    gvars["disk_size"] = sum(disk["size"] or 0 for disk in gvars["disks"])
+    # the boot disk's size, as the listing's maxdisk (qemu-server Drive.pm bootdisk_size), never the sum of the disks
+    gvars["disk_size"] = next((disk["size"] for disk in gvars["disks"] if disk["boot"]), None) or None
     gvars["nets"] = facts.nets_view(config)
     gvars["macs"] = [net["mac"] for net in gvars["nets"] if net.get("mac")]
     gvars["ip_addresses"] = facts.ipconfig_addresses(facts.cloud_init_view(config))

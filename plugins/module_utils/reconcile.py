@@ -48,7 +48,10 @@ def find_started_task(client, node, task_type, since, vmid=None, user=None, dead
     if vmid is not None and task_id is None:
         params["vmid"] = int(vmid)
     if user:
-        params["userfilter"] = user
+        # node_tasks (pve-manager API2/Tasks.pm) matches userfilter against 'root@pam' for a token's finished tasks
+        # ($convert_token_task splits the token id off) but against 'root@pam!name' for running ones: filter on the
+        # user part, which both contain; _newest then compares the UPID's whole user
+        params["userfilter"] = user.partition("!")[0]
     budget = deadline.sub(settle) if deadline is not None else Deadline(settle)
     delays = backoff(base=0.25, factor=2.0, cap=1.0)
     while True:

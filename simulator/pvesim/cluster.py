@@ -2,7 +2,7 @@
 import threading
 
 from .errors import param_error
-from .guests import disk_total
+from .guests import boot_disk_size
 
 VERSIONS = {(7, 4): ("7.4-3", "9f0d2f3e"), (8, 0): ("8.0.4", "d258a813cfa6b390"),
             (8, 4): ("8.4.1", "2a5fa54a8503f96d"), (9, 1): ("9.1.1", "42db4a6cf33dac83")}
@@ -73,7 +73,7 @@ def vm_stats(state, guest):
            "template": 1 if config.get("template") else 0,
            "uptime": int(state.clock.now() - guest.started) if running and guest.started else 0,
            "maxcpu": guest.cpus(), "cpu": 0.013 if running else 0, "maxmem": maxmem, "mem": mem,
-           "maxdisk": disk_total(guest), "disk": 0, "netin": 0, "netout": 0, "diskread": 0, "diskwrite": 0}
+           "maxdisk": boot_disk_size(guest), "disk": 0, "netin": 0, "netout": 0, "diskread": 0, "diskwrite": 0}
     if state.release >= (9, 0):
         out["memhost"] = mem
     return out

@@ -1,5 +1,6 @@
 """QEMU guest endpoints: list, config GET/PUT/POST, pending, cloud-init, status, destroy, template, create."""
 import functools
+import re
 
 from . import guestconfig as gc
 from .errors import ApiError, TaskError, fail, param_error
@@ -28,6 +29,40 @@ def disk_total(guest):
     return guest.cached(_disk_total)
 
 
+VALID_DRIVE = re.compile(r"^(ide[0-3]|sata[0-5]|scsi([12]?[0-9]|30)|virtio([0-9]|1[0-5])|efidisk0|tpmstate0)$")
+
+
+def boot_disks(config):
+    """qemu-server Drive.pm get_bootdisks: the drive keys of `boot: order=...`; with a legacy `boot` (e.g. "cdn") or
+    none, only the legacy `bootdisk` key, else nothing."""
+    boot = str(config.get("boot") or "")
+    order = None
+    for part in boot.split(","):
+        key, sep, value = part.partition("=")
+        if sep and key == "order":
+            order = value
+    if order is None:
+        return [str(config["bootdisk"])] if config.get("bootdisk") else []
+    return [key for key in order.split(";") if VALID_DRIVE.match(key)]
+
+
+def _boot_disk_size(guest):
+    config = guest.config
+    for key in boot_disks(config):
+        value = config.get(key)
+        if not isinstance(value, str) or "media=cdrom" in value or not gc.split_drive(value)[0]:
+            continue
+        return gc.disk_size(value)
+    return 0
+
+
+def boot_disk_size(guest):
+    """`maxdisk` as qemu-server vmstatus reports it (status/current, the node's guest list, pvestatd's broadcast,
+    rrd): the `size=` of the first non-CD-ROM drive of the boot order (Drive.pm bootdisk_size), 0 without one; never
+    the sum of the disks."""
+    return guest.cached(_boot_disk_size)
+
+
 def guest_volumes(guest):
     """Every volume the guest owns: disks, cloud-init drive, unused, pending disks."""
     out = []
@@ -46,7 +81,7 @@ def list_guests(call):
         if guest.node != call.params["node"]:
             continue
         item = {"vmid": guest.vmid, "name": guest.name, "status": guest.status, "cpus": guest.cpus(),
-                "maxmem": guest.memory_mb() * 1024 * 1024, "maxdisk": disk_total(guest),
+                "maxmem": guest.memory_mb() * 1024 * 1024, "maxdisk": boot_disk_size(guest),
                 "uptime": guest.uptime(call.clock), "cpu": 0, "mem": 0, "disk": 0, "netin": 0, "netout": 0,
                 "diskread": 0, "diskwrite": 0}
         if guest.template:
@@ -251,7 +286,8 @@ def status_current(call):
     maxmem = guest.memory_mb() * 1024 * 1024
     out = {"vmid": guest.vmid, "name": guest.name, "status": guest.status, "qmpstatus": guest.qmpstatus,
            "cpus": guest.cpus(), "maxmem": maxmem, "mem": maxmem * 2 // 5 if running else 0,
-           "maxdisk": disk_total(guest), "disk": 0, "uptime": guest.uptime(call.clock), "cpu": 0.013 if running else 0,
+           "maxdisk": boot_disk_size(guest), "disk": 0, "uptime": guest.uptime(call.clock),
+           "cpu": 0.013 if running else 0,
            "netin": 0, "netout": 0, "diskread": 0, "diskwrite": 0, "ha": {"managed": 0}}
     if running:
         out["pid"] = 100000 + guest.vmid

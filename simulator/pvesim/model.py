@@ -100,7 +100,7 @@ class Config(dict):
 class Guest:
     def __init__(self, vmid, node, config):
         self.vmid, self.node, self.config = vmid, node, config
-        self._disk_cache = (None, 0)
+        self._disk_cache = (None, {})
         self.pending, self.pending_delete = {}, []
         self.status, self.qmpstatus, self.started = "stopped", "stopped", None
         self.ci_generated = {}
@@ -117,11 +117,15 @@ class Guest:
         self._config._bump()
 
     def cached(self, compute):
-        """compute(self) cached until the config changes (used for the disk total)."""
+        """compute(self) cached until the config changes (one value per compute: the disk total, the boot disk's
+        size)."""
         stamp = self._config.stamp
         if self._disk_cache[0] != stamp:
-            self._disk_cache = (stamp, compute(self))
-        return self._disk_cache[1]
+            self._disk_cache = (stamp, {})
+        values = self._disk_cache[1]
+        if compute not in values:
+            values[compute] = compute(self)
+        return values[compute]
 
     @property
     def lock(self):

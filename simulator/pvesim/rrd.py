@@ -19,7 +19,7 @@ A stopped guest or a template has rates 0, cpu 0 and mem 0. A row's AVERAGE is t
 largest; every step of 30 min and more spans whole 5-minute cycles: AVERAGE = 3*k*base, MAX = 5*k*base.
 """
 from .errors import fail
-from .guests import disk_total
+from .guests import boot_disk_size
 
 MINUTE = 60
 SETUP_PVE2 = {"hour": (60, 70), "day": (1800, 70), "week": (10800, 70), "month": (43200, 70), "year": (604800, 70)}
@@ -50,7 +50,7 @@ def consolidate(start, reso, cf):
 
 def row(guest, start, reso, cf, release):
     maxmem = guest.memory_mb() * 1024 * 1024
-    out = {"time": start, "maxcpu": guest.cpus(), "maxmem": maxmem, "maxdisk": disk_total(guest), "disk": 0}
+    out = {"time": start, "maxcpu": guest.cpus(), "maxmem": maxmem, "maxdisk": boot_disk_size(guest), "disk": 0}
     running = guest.status == "running" and not guest.template
     weight = consolidate(start, reso, cf) if running else 0.0
     k = guest.vmid % 50 + 1

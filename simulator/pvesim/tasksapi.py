@@ -29,9 +29,24 @@ def task_index(call):
     return [{"name": "log"}, {"name": "status"}]
 
 
+def _split_token(entry):
+    """pve-manager Tasks.pm $convert_token_task: a task an API token started shows `user` 'root@pam' and `tokenid`
+    'name' instead of the UPID's 'root@pam!name'."""
+    user, sep, token = entry["user"].partition("!")
+    if sep:
+        entry["user"], entry["tokenid"] = user, token
+    return entry
+
+
+def _listed_user(task):
+    """The user node_tasks filters and shows: archived (finished) tasks are converted, active (running) ones keep
+    the UPID's whole 'user@realm!token' (the active loop filters before any conversion)."""
+    return task.user if task.status == "running" else task.user.partition("!")[0]
+
+
 def task_status(call):
     task = _task(call)
-    out = task.entry()
+    out = _split_token(task.entry())
     out["status"] = task.status
     if task.status == "stopped":
         out["exitstatus"] = task.exitstatus
@@ -69,7 +84,7 @@ def _keep(task, params):
         return False
     if params.get("typefilter") and task.type != params["typefilter"]:
         return False
-    if params.get("userfilter") and params["userfilter"].lower() not in task.user.lower():
+    if params.get("userfilter") and params["userfilter"].lower() not in _listed_user(task).lower():
         return False
     if params.get("since") is not None and task.starttime < params["since"]:
         return False
@@ -89,7 +104,8 @@ def _keep(task, params):
 def task_list(call):
     """Matching tasks, newest first, from ``start``, at most ``limit`` (0 lists none); ``total`` in the body counts
     every match (pve-manager Tasks.pm: $count over the filter, set_result_attrib('total'); pve-http-server drops a
-    total of 0). Running entries carry status "RUNNING"."""
+    total of 0). Running entries carry status "RUNNING". An API token's finished tasks show (and are matched by
+    ``userfilter`` as) user 'root@pam' plus ``tokenid``; running ones keep 'root@pam!name' whole."""
     call.state.check_node(call.params["node"])
     source = call.params.get("source", "archive")
     now = call.clock.mono()
@@ -104,4 +120,4 @@ def task_list(call):
     out.sort(key=lambda t: (t.status == "running", t.starttime, t.pstart), reverse=True)
     start, limit = call.params.get("start", 0), call.params.get("limit", 50)
     call.attribs["total"] = len(out)
-    return [t.entry() for t in out[start:start + limit]]
+    return [t.entry() if t.status == "running" else _split_token(t.entry()) for t in out[start:start + limit]]

@@ -94,6 +94,19 @@ def test_dropped_connection_after_a_write_is_unknown_sent_once_and_reconciled(fr
     assert str(listed[0]["params"]["vmid"]) == "9000"
 
 
+def test_reconcile_finds_a_token_task_that_already_ended(fresh):
+    """A token's finished task is listed under user 'root@pam' (tokenid apart) and userfilter matches that, not
+    'root@pam!jotun' (pve-manager Tasks.pm $convert_token_task): the lookup filters on the user part."""
+    client = token_client(fresh)
+    since = write_started(client)
+    upid = client.post(CONFIG_9000, {"description": "reconciled"}, deadline=Deadline(30))
+    assert TaskWaiter(client).wait([upid], Deadline(60))[0]["exitstatus"] == "OK"
+    mark = fresh.mark()
+    assert find_started_task(client, "pve1", "qmconfig", since=since, vmid=9000, settle=0.3) == upid
+    listed = fresh.requests(mark, path="/nodes/pve1/tasks")
+    assert [e["params"]["userfilter"] for e in listed] == ["root@pam"]
+
+
 def test_reconcile_finds_nothing_when_no_task_started(fresh):
     client = token_client(fresh)
     since = write_started(client)

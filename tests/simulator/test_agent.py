@@ -2,6 +2,10 @@
 interfaces from the cloud-init ipconfig, set-user-password (never logged) and exec."""
 import time
 
+from simsupport import Sim
+
+AGENT_START_SECONDS = 3.0      # pvesim/agent.py: simulated seconds from a start until the agent answers
+
 AGENT = "/nodes/pve1/qemu/%d/agent/%s"
 
 
@@ -63,6 +67,24 @@ def test_agent_comes_up_after_start_and_goes_with_stop_and_fault(fresh):
     assert _ping(fresh, 152).reason == "QEMU guest agent is not running"
     fresh.control("DELETE", "/fault")              # clearing the faults brings it back
     assert _ping(fresh, 152).status_code == 200
+
+
+def test_agent_answers_only_some_seconds_after_the_start(sim_logs):
+    """Right after the start task ends the agent is not up yet ("QEMU guest agent is not running"); it answers once
+    the guest has run AGENT_START_SECONDS (3 simulated s). A slow clock (speed 2: the start task takes 1 s, the
+    agent 1.5 s) leaves half a real second to see it down; the check is skipped only if the machine was slower."""
+    sim = Sim("9.1", sim_logs, speed=2)
+    try:
+        _clone(sim, 156)
+        started = time.time()
+        _power(sim, 156, "start")
+        resp = _ping(sim, 156)
+        if (time.time() - started) * 2 < AGENT_START_SECONDS - 0.2:
+            assert resp.status_code == 500 and resp.reason == "QEMU guest agent is not running"
+        assert _agent_up(sim, 156) == {"data": {"result": {}}}
+        assert (time.time() - started) * 2 >= AGENT_START_SECONDS * 0.9
+    finally:
+        sim.stop()
 
 
 def test_interfaces_from_ipconfig(fresh):

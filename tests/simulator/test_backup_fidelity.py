@@ -163,6 +163,23 @@ def test_failed_forced_restore_leaves_a_stub_and_frees_the_old_disks(fresh):
     assert not [v for v in _volids(fresh) if ":vm-9000-" in v or ":base-9000-" in v]
 
 
+def test_forced_restore_writes_the_stub_and_frees_the_old_disks_before_extracting(fresh):
+    """While the qmrestore task still extracts, the old guest is already the stub and its old disks are gone
+    (restore_vma_archive: restore_cleanup_oldconf / restore_destroy_volumes right after the header is read)."""
+    _backup(fresh, 9001)
+    volid = _archive(fresh, 9001)
+    fresh.fault(kind="task_duration", type="qmrestore", seconds=200)
+    upid = fresh.write("POST", "/nodes/pve1/qemu", vmid=9000, archive=volid, force=1)
+    stub = {"memory": 128 if fresh.release == "7.4" else "128"}
+    state = _until(_watch(fresh, lambda s: _guest(s, 9000)["config"] == stub))
+    assert [t["status"] for t in state["tasks"] if t["upid"] == upid] == ["running"]
+    volumes = {v["volid"] for v in state["volumes"]}
+    assert "local-lvm:base-9000-disk-0" not in volumes            # the old disk is freed ...
+    assert "local-lvm:vm-9000-disk-0" in volumes                  # ... and the archive's allocated, extraction to come
+    assert fresh.wait(upid, timeout=60)["exitstatus"] == "OK"
+    assert fresh.guest(9000)["config"]["name"] == "ubuntu-24.04"
+
+
 def test_failed_restore_to_a_new_vmid_keeps_an_empty_config(fresh):
     _backup(fresh, 9001)
     fresh.fault(kind="task_fail", type="qmrestore")

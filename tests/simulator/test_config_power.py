@@ -2,6 +2,8 @@
 vm_stop, vm_shutdown, destroy_vm; QemuServer.pm vm_start, _do_vm_stop, destroy_vm), per release."""
 import time
 
+from simsupport import pve_message
+
 LOCKED = "can't lock file '/var/lock/qemu-server/lock-%d.conf' - got timeout"
 MISSMATCH = "checksum missmatch (file change by other user?)"
 MISMATCH = "checksum mismatch (file change by other user?)"
@@ -76,6 +78,17 @@ def test_post_config_lock_timeout_74_synchronous(sim7):
     assert not [t for t in sim7.state()["tasks"] if t["type"] == "qmconfig"]
 
 
+def test_post_config_lock_timeout_8x_synchronous(sim8):
+    """8.0 and 8.4 still take the config-file lock in the request (stable-bookworm update_vm_api: lock_config around
+    fork_worker); the fork-before-locking change is 9.x only."""
+    vmid = _clone(sim8)
+    sim8.fault(kind="hold_lock", vmid=vmid, seconds=30)
+    resp = sim8.call("POST", "/nodes/pve1/qemu/%d/config" % vmid, data={"cores": 4})
+    assert resp.status_code == 500 and pve_message(resp) == LOCKED % vmid + "\n"
+    assert not [t for t in sim8.state()["tasks"] if t["type"] == "qmconfig"]
+    assert sim8.get("/nodes/pve1/qemu/%d/config" % vmid)["cores"] == 2
+
+
 def test_post_config_lock_timeout_91_inside_the_task(sim):
     vmid = _clone(sim)
     sim.fault(kind="hold_lock", vmid=vmid, seconds=30)
@@ -137,16 +150,25 @@ def test_cipassword_crypt_hash_kept(any_sim):
     assert _cipassword(any_sim, vmid).startswith("$5$") and "plain-secret" not in _cipassword(any_sim, vmid)
 
 
+def _windows_cipassword(sim):
+    """A Windows guest's cipassword: hashed up to qemu-server 8.2.3, kept as given from 8.2.4 (fix #4493, f63cc6db)."""
+    vmid = _clone(sim)
+    sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, ostype="win11")
+    sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, cipassword="Plain-Secret1")
+    if sim.release in ("7.4", "8.0"):
+        assert _cipassword(sim, vmid).startswith("$5$")
+    else:
+        assert _cipassword(sim, vmid) == "Plain-Secret1"
+    assert sim.get("/nodes/pve1/qemu/%d/config" % vmid)["cipassword"] == "**********"
+
+
 def test_cipassword_windows_not_hashed_from_84(any_sim):
     any_sim.reset()
-    vmid = _clone(any_sim)
-    any_sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, ostype="win11")
-    any_sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, cipassword="Plain-Secret1")
-    if any_sim.release == "7.4":
-        assert _cipassword(any_sim, vmid).startswith("$5$")
-    else:
-        assert _cipassword(any_sim, vmid) == "Plain-Secret1"
-    assert any_sim.get("/nodes/pve1/qemu/%d/config" % vmid)["cipassword"] == "**********"
+    _windows_cipassword(any_sim)
+
+
+def test_cipassword_windows_hashed_on_80_not_on_84(sim8):
+    _windows_cipassword(sim8)
 
 
 # --- power ----------------------------------------------------------------------------------------------------------
@@ -290,6 +312,14 @@ def test_destroy_linked_base_in_use_wording(sim):
 
 def test_resize_stale_digest_wording_per_release(any_sim):
     any_sim.reset()
+    _resize_stale_digest(any_sim)
+
+
+def test_resize_stale_digest_wording_80_missmatch_84_mismatch(sim8):
+    _resize_stale_digest(sim8)
+
+
+def _resize_stale_digest(any_sim):
     vmid = _clone(any_sim)
     stale = any_sim.get("/nodes/pve1/qemu/%d/config" % vmid)["digest"]
     any_sim.write("PUT", "/nodes/pve1/qemu/%d/config" % vmid, description="changed by another user")
@@ -298,7 +328,9 @@ def test_resize_stale_digest_wording_per_release(any_sim):
     if any_sim.release == "7.4":                     # synchronous on 7.x
         assert resp.status_code == 500 and resp.reason == MISSMATCH
     else:                                            # a resize task from qemu-server 8.0.1
-        assert any_sim.wait(resp.json()["data"])["exitstatus"] == MISMATCH
+        wanted = MISSMATCH if any_sim.release == "8.0" else MISMATCH
+        assert any_sim.wait(resp.json()["data"])["exitstatus"] == wanted
+    assert "size=2G" in any_sim.get("/nodes/pve1/qemu/%d/config" % vmid)["scsi0"]
 
 
 def test_shutdown_of_stopped_guest_under_lock_ends_ok(sim):

@@ -79,6 +79,14 @@ def test_unknown_upid(fresh):
     assert fresh.call("GET", "/nodes/pve2/tasks/%s/status" % upid).json()["errors"] == {"upid": "no such task"}
 
 
+def test_unknown_upid_log_is_a_bare_object_on_8x(sim8):
+    """8.0 and 8.4 ship libpve-common-perl 8.x: dump_logfile's "unable to open file" line is still a bare object."""
+    body = sim8.call("GET", "/nodes/pve1/tasks/%s/log" % UNKNOWN_UPID).json()
+    assert body == {"data": {"n": 1, "t": NO_LOG_FILE}, "total": 1}
+    resp = sim8.call("GET", "/nodes/pve1/tasks/%s/status" % UNKNOWN_UPID)
+    assert resp.status_code == 400 and resp.json()["errors"] == {"upid": "no such task"}
+
+
 def test_malformed_upid(fresh):
     resp = fresh.call("GET", "/nodes/pve1/tasks/UPID:nonsense/status")
     assert resp.status_code == 400 and resp.json()["errors"] == {"upid": "unable to parse worker upid"}
@@ -105,3 +113,25 @@ def test_multi_line_worker_error_becomes_one_line(sim, message):
     assert not [line for line in log if re.match(r"^(first|second) line$", line)]
     listed = {t["upid"]: t for t in sim.get("/nodes/pve1/tasks", typefilter="qmclone")}[upid]
     assert listed["status"] == "first line second line"
+
+
+def test_token_tasks_listed_as_user_and_tokenid_once_finished(fresh):
+    """pve-manager Tasks.pm: archived tasks go through $convert_token_task (user 'root@pam', tokenid 'jotun') before
+    userfilter (a case-insensitive substring match); active (running) ones are filtered and shown with the UPID's
+    whole 'root@pam!jotun'; the status of a task is always converted."""
+    token_id = fresh.info["token_id"]
+    user, token = token_id.split("!")
+    done = _config_tasks(fresh, 1)[0]
+    running = _long_clone(fresh, 145)
+    listed = {t["upid"]: t for t in fresh.get("/nodes/pve1/tasks", source="all")}
+    assert (listed[done]["user"], listed[done]["tokenid"]) == (user, token)
+    assert listed[running]["user"] == token_id and "tokenid" not in listed[running]
+    status = fresh.get("/nodes/pve1/tasks/%s/status" % done)
+    assert (status["user"], status["tokenid"]) == (user, token)
+
+    def matched(userfilter):
+        return sorted(t["upid"] for t in fresh.get("/nodes/pve1/tasks", source="all", userfilter=userfilter))
+
+    assert matched(user.upper()) == sorted([done, running])
+    assert matched(token_id) == [running]               # the whole token id misses the finished task
+    assert fresh.call("DELETE", "/nodes/pve1/tasks/%s" % running).status_code == 200

@@ -80,3 +80,15 @@ def test_needs_config():
     assert inv.needs_config(details=False, ansible_host="name", agent=False) is False
     assert inv.needs_config(details=False, ansible_host="ipv4", agent=False) is True
     assert inv.needs_config(details=False, ansible_host="name", agent=True) is True
+
+
+def test_disk_size_is_the_boot_disk_from_the_listing_and_from_the_config():
+    """Proxmox's maxdisk is the boot disk's size (qemu-server Drive.pm bootdisk_size), not the sum: the config path
+    gives the same figure for a guest with two disks."""
+    config = {"name": "db1", "boot": "order=scsi1;net0", "memory": "2048", "cores": 2,
+              "scsi0": "local-lvm:vm-101-disk-0,size=10G", "scsi1": "local-lvm:vm-101-disk-1,size=32G",
+              "ide2": "local-lvm:vm-101-cloudinit,media=cdrom,size=4M", "net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0"}
+    listed = inv.base_vars(entry(101, "db1", maxdisk=32 * 1024 ** 3))
+    detailed = inv.apply_config(dict(listed), config)
+    assert listed["disk_size"] == detailed["disk_size"] == 32 * 1024 ** 3
+    assert sorted(d["size"] for d in detailed["disks"]) == [10 * 1024 ** 3, 32 * 1024 ** 3]
