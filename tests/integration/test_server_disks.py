@@ -1,0 +1,90 @@
+# Copyright (c) 2026 Jotunheim maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""jotun_server's data disks (``disks``, ``remove_unlisted_disks``) through ansible-playbook against the simulator
+on 7.4 and 9.1: a disk added to a running server (hot-plugged), grown with one resize request, a second run without
+writes, a smaller size refused before any write, an unlisted disk left alone, then deleted with
+remove_unlisted_disks (check mode first: diff and warnings, no write); the request log passes the API schema."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import pytest
+
+from pve_schema import validate
+
+M = "jotunheim.proxmox.jotun_server"
+GIB = 1024 ** 3
+
+pytestmark = pytest.mark.parametrize("sim", ["7.4", "9.1"], indirect=True)
+
+
+def task(name, options, **keywords):
+    item = {"name": name, M: options}
+    item.update(keywords)
+    return item
+
+
+def volumes(sim, vmid):
+    return sorted(v["volid"] for v in sim.api("GET", "/nodes/pve1/storage/local-lvm/content")
+                  if int(v.get("vmid") or 0) == vmid)
+
+
+def test_data_disk_added_grown_kept_and_removed(sim, run_playbook):
+    sim.reset()
+    base = {"name": "dd1", "state": "started"}
+    small = dict(base, disks=[{"slot": "scsi1", "size": "1G", "discard": True}])
+    grown = dict(base, disks=[{"slot": "scsi1", "size": "2G", "discard": True}])
+    mark = sim.mark()
+    run = run_playbook([
+        task("build", dict(small, template="debian-12")),
+        task("grow", grown),
+        task("again", grown),
+        task("shrink", dict(base, disks=[{"slot": "scsi1", "size": "1536M"}]), ignore_errors=True),
+    ])
+    build, grow, again, shrink = [run.task(name) for name in ("build", "grow", "again", "shrink")]
+    assert build["changed"] is True and build["status"] == "running", build
+    vmid = build["vmid"]
+    writes = sim.writes(mark)
+    added = [w["params"] for w in writes if w["path"].endswith("/qemu/%s/config" % vmid) and "scsi1" in w["params"]]
+    assert [p["scsi1"] for p in added] == ["local-lvm:1,discard=on"]
+    # grown once, through the resize API; afterwards nothing is written (the refused shrink included)
+    resizes = [w for w in writes if w["path"].endswith("/resize")]
+    assert [(w["params"]["disk"], w["params"]["size"]) for w in resizes] == [("scsi1", "2G")]
+    assert writes[-1] is not None and writes[-1]["path"].endswith("/resize")
+    assert grow["changed"] is True and again["changed"] is False
+    assert run.status("shrink") == "ignored" and shrink["option"] == "disks[0].size", shrink
+    assert shrink["msg"].startswith("disks[0].size: cannot shrink"), shrink["msg"]
+    guest = sim.guest(vmid, current=True)          # hot-plugged and grown on the running server: nothing pending
+    assert "size=2G" in guest["scsi1"] and "discard=on" in guest["scsi1"] and guest["_status"] == "running"
+    assert not again["pending"]
+
+    # a disk added behind the module's back: left alone unless remove_unlisted_disks
+    sim.api("PUT", "/nodes/pve1/qemu/%s/config" % vmid, scsi2="local-lvm:1")
+    scsi2 = sim.guest(vmid)["scsi2"].split(",")[0]
+    mark = sim.mark()
+    run = run_playbook([
+        task("keep", grown),
+        task("preview", dict(grown, remove_unlisted_disks=True), check_mode=True, diff=True),
+    ])
+    keep, preview = run.task("keep"), run.task("preview")
+    assert sim.writes(mark) == []
+    assert keep["changed"] is False and "scsi2" in keep["config"]
+    assert preview["changed"] is True and preview["diff"]["after"]["scsi2"].startswith("DATA LOST")
+    assert any(scsi2 in text and "data is lost" in text for text in preview["warnings"]), preview["warnings"]
+    assert "scsi2" not in preview["config"]
+
+    mark = sim.mark()
+    run = run_playbook([
+        task("remove", dict(grown, remove_unlisted_disks=True)),
+        task("after", dict(grown, remove_unlisted_disks=True)),
+    ])
+    remove, after = run.task("remove"), run.task("after")
+    assert remove["changed"] is True and after["changed"] is False, (remove, after)
+    # detached (the volume becomes unused0), then the unused volume deleted: two config writes, nothing else
+    assert [w["params"].get("delete") for w in sim.writes(mark)] == ["scsi2", "unused0"]
+    config = sim.guest(vmid)
+    assert "scsi2" not in config and not [k for k in config if k.startswith("unused")]
+    assert scsi2 not in volumes(sim, vmid) and config["scsi1"].split(",")[0] in volumes(sim, vmid)
+    returncode, output = validate(sim.pve, sim.request_log)
+    assert returncode == 0, output[-3000:]
