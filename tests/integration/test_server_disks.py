@@ -78,13 +78,26 @@ def test_data_disk_added_grown_kept_and_removed(sim, run_playbook):
     run = run_playbook([
         task("remove", dict(grown, remove_unlisted_disks=True)),
         task("after", dict(grown, remove_unlisted_disks=True)),
+        task("rebuild", dict(base, template="debian-12", state="rebuilt",
+                             disks=[{"slot": "scsi1", "size": "3G", "discard": True}])),
     ])
-    remove, after = run.task("remove"), run.task("after")
+    remove, after, rebuild = run.task("remove"), run.task("after"), run.task("rebuild")
     assert remove["changed"] is True and after["changed"] is False, (remove, after)
-    # detached (the volume becomes unused0), then the unused volume deleted: two config writes, nothing else
-    assert [w["params"].get("delete") for w in sim.writes(mark)] == ["scsi2", "unused0"]
+    # detached (the volume becomes unused0), then the unused volume deleted: two config writes; the next write is
+    # the rebuild's first (stopping the server): the run after the removal wrote nothing
+    writes = sim.writes(mark)
+    assert [w["params"].get("delete") for w in writes[:2]] == ["scsi2", "unused0"]
+    assert writes[2]["path"].endswith("/status/stop"), writes[2]
+    assert scsi2 not in volumes(sim, vmid)
+    # the rebuild recreates scsi1 empty at its old size and options, then disks grows it
+    assert rebuild["changed"] is True and rebuild["vmid"] == vmid and rebuild["status"] == "running", rebuild
+    resizes = [w["params"] for w in writes if w["path"].endswith("/resize")]
+    assert [(p["disk"], p["size"]) for p in resizes] == [("scsi1", "3G")], resizes
+    recreated = [w["params"]["scsi1"] for w in writes if w["path"].endswith("/config") and "scsi1" in w["params"]]
+    assert recreated == ["local-lvm:2,discard=on"], recreated
     config = sim.guest(vmid)
+    assert "size=3G" in config["scsi1"] and "discard=on" in config["scsi1"]
     assert "scsi2" not in config and not [k for k in config if k.startswith("unused")]
-    assert scsi2 not in volumes(sim, vmid) and config["scsi1"].split(",")[0] in volumes(sim, vmid)
+    assert config["scsi1"].split(",")[0] in volumes(sim, vmid)
     returncode, output = validate(sim.pve, sim.request_log)
     assert returncode == 0, output[-3000:]

@@ -136,11 +136,22 @@ def validate(params):
 
 # --- planning (no API calls) ------------------------------------------------------------------------------------
 
+# qemu-server Drive.pm $NEW_DISK_RE: a drive value asking Proxmox VE to allocate SIZE GiB on a storage
+_NEW_DISK_RE = re.compile(r"^(?:[^/:\s]+:)?(\d+(?:\.\d+)?)\Z")
+GIB = 1024 ** 3
+
+
 def _drive(value):
+    """disks.parse_drive, None for a value it cannot read; an allocation (``local-lvm:2``, as a predicted config
+    holds it) gets its size from the number of GiB."""
     try:
-        return disk_utils.parse_drive(value)
+        drive = disk_utils.parse_drive(value)
     except (ValueError, InputError):
         return None
+    match = _NEW_DISK_RE.match(drive["volume"] or "")
+    if drive["size"] is None and match:
+        drive["size"] = int(float(match.group(1)) * GIB)
+    return drive
 
 
 def _have(options, name, default):
@@ -402,8 +413,8 @@ def ensure(run):
     wanted = run.extras.get("disks")
     if wanted is None or run.guest is None:
         return
-    if run.config is None:
-        run.read_config()
+    if run.config is None or (run.changed and not run.check_mode):
+        run.read_config()       # after a write, run.config is the prediction (spec.apply_plan), not volumes and sizes
     boot = disk_utils.boot_disk(run.config, option="disks")
     disk_plan = plan(run.config, wanted, run.params, boot)
     for text in disk_plan.warnings:
