@@ -84,8 +84,9 @@ def check_slot(slot, option):
                          "scsi0-30, virtio0-15, sata0-5 or ide0-3 (e.g. scsi1)" % (option, text), option=option)
     bus, number = match.group(1), int(match.group(2))
     if number > BUS_LIMITS[bus]:
-        raise InputError("%s: %s is out of range: the %s bus has %s0 to %s%d" % (option, text, bus, bus, bus,
-                                                                               BUS_LIMITS[bus]), option=option)
+        limit = BUS_LIMITS[bus]
+        raise InputError("%s: %s is out of range: the %s bus has %s0 to %s%d" % (option, text, bus, bus, bus, limit),
+                         option=option)
     return bus, number
 
 
@@ -210,7 +211,7 @@ def data_disks(config, boot):
 
 def unused_volumes(config):
     """``[(key, volid)]`` for every ``unusedN`` (detached volumes Proxmox VE keeps), sorted by N."""
-    return [(key, str(config[key]).split(",")[0]) for dummy, key in qc.indexed_keys(config, "unused")]
+    return [(key, str(config[key]).split(",", 1)[0]) for dummy, key in qc.indexed_keys(config, "unused")]
 
 
 def default_storage(params, config, boot):
@@ -275,9 +276,9 @@ def plan(config, wanted, params, boot):
             api = allocation(storage, item["size"], _merged_options({}, item["options"]))
             result.add[slot] = api
             result.before[slot] = None
-            result.after[slot] = "new empty %s disk on %s%s" % (
-                format_size(item["size"]), storage, "".join(",%s=%s" % kv for kv in
-                                                             sorted(_merged_options({}, item["options"]).items())))
+            options = sorted(_merged_options({}, item["options"]).items())
+            result.after[slot] = "new empty %s disk on %s%s" % (format_size(item["size"]), storage,
+                                                                "".join(",%s=%s" % kv for kv in options))
             continue
         drive = _drive(value)
         if drive is None or drive["media"] != "disk":
