@@ -422,7 +422,7 @@ def ensure(run):
         run.warn(text)
     if not disk_plan:
         return
-    if not run.check_mode:
+    if disk_plan.add:
         check_storages(run.client, wanted, run.params, run.config, boot, run.guest["node"], deadline=run.deadline)
     _check_removable(run.config, disk_plan, run.params)
     run.changed = True
