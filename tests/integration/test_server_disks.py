@@ -103,3 +103,25 @@ def test_data_disk_added_grown_kept_and_removed(sim, run_playbook):
     assert config["scsi1"].split(",")[0] in volumes(sim, vmid)
     returncode, output = validate(sim.pve, sim.request_log)
     assert returncode == 0, output[-3000:]
+
+
+def test_lost_answers_never_allocate_or_detach_twice(sim, run_playbook):
+    """A 596 after the disk was allocated, a dropped connection after the detach: the run reads the config back and
+    goes on from there, each write sent once."""
+    sim.reset()
+    vmid = 170
+    sim.wait_task(sim.api("POST", "/nodes/pve1/qemu/9000/clone", newid=vmid, name="dd2", full=1))
+    sim.api("PUT", "/nodes/pve1/qemu/%d/config" % vmid, scsi2="local-lvm:1")
+    sim.fault(kind="status", method="PUT", path=r"/qemu/\d+/config$", status=596, count=1)
+    sim.fault(kind="drop", method="PUT", path=r"/qemu/\d+/config$", count=1)
+    mark = sim.mark()
+    wanted = {"name": "dd2", "disks": [{"slot": "scsi1", "size": "1G"}], "remove_unlisted_disks": True}
+    run = run_playbook([task("disks", wanted), task("again", wanted)])
+    assert run.ok, run
+    assert run.task("disks")["changed"] is True and run.task("again")["changed"] is False
+    writes = [w["params"] for w in sim.writes(mark)]
+    assert [(w.get("scsi1"), w.get("delete")) for w in writes] == [
+        ("local-lvm:1", None), (None, "scsi2"), (None, "unused0")], writes
+    config = sim.guest(vmid)
+    disks = [v for v in volumes(sim, vmid) if "-disk-" in v]
+    assert sorted(disks) == sorted([config["scsi0"].split(",")[0], config["scsi1"].split(",")[0]]), disks
