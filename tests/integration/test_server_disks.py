@@ -125,3 +125,14 @@ def test_lost_answers_never_allocate_or_detach_twice(sim, run_playbook):
     config = sim.guest(vmid)
     disks = [v for v in volumes(sim, vmid) if "-disk-" in v]
     assert sorted(disks) == sorted([config["scsi0"].split(",")[0], config["scsi1"].split(",")[0]]), disks
+    # a full storage refuses the new disk: nothing was written, the message names disks
+    sim.fault(kind="storage_full", node="pve1", storage="local-lvm")
+    more = dict(wanted, disks=[{"slot": "scsi1", "size": "1G"}, {"slot": "scsi3", "size": "1G"}])
+    try:
+        run = run_playbook([task("full", more, ignore_errors=True)])
+    finally:
+        sim.clear_faults()
+    full = run.task("full")
+    assert run.status("full") == "ignored" and full["changed"] is False, full
+    assert full["msg"].startswith("disks: no room for scsi3"), full["msg"]
+    assert "scsi3" not in sim.guest(vmid)

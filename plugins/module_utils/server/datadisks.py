@@ -53,6 +53,8 @@ UNUSED_RE = re.compile(r"^unused\d+\Z")
 # the default of a guest's ``hotplug`` (qemu-server QemuServer.pm $confdesc hotplug)
 DEFAULT_HOTPLUG = "network,disk,usb"
 LOST = "DATA LOST"
+_NO_ROOM_RE = re.compile(r"no space|not enough (?:free )?space|insufficient free space|storage (?:is )?full|out of space",
+                         re.IGNORECASE)
 WRITE_ATTEMPTS = 3
 
 
@@ -373,6 +375,20 @@ def preflight(run):
     disk_plan = plan(config, wanted, run.params, boot)
     check_storages(run.client, wanted, run.params, config, boot, run.guest["node"], deadline=run.deadline)
     _check_removable(config, disk_plan, run.params)
+    _check_growable(run, disk_plan)
+
+
+def _check_growable(run, disk_plan):
+    """A disk added to a running server that waits for its next start (pending) cannot be resized yet: Proxmox VE's
+    resize reads the current config only (qemu-server resize_vm: "disk 'sata1' does not exist"). InputError naming
+    ``disks[N].size``, before any write."""
+    for slot, dummy, target, item in disk_plan.grow:
+        entry = (run.pending or {}).get(slot) or {}
+        if entry.get("pending") is not None and entry.get("value") is None:
+            raise InputError("%s.size: %s of server %r was added while it runs and waits for its next start; grow it "
+                             "to %s after that (restart it, or apply_pending: reboot)"
+                             % (item["option"], slot, run.params.get("name"), format_size(target)),
+                             option=item["option"] + ".size")
 
 
 def _check_removable(config, disk_plan, params):
@@ -425,6 +441,8 @@ def ensure(run):
     if disk_plan.add:
         check_storages(run.client, wanted, run.params, run.config, boot, run.guest["node"], deadline=run.deadline)
     _check_removable(run.config, disk_plan, run.params)
+    _check_growable(run, disk_plan)
+    was_changed = run.changed
     run.changed = True
     for key in sorted(disk_plan.after):
         run.diff.add(key, disk_plan.before.get(key), disk_plan.after[key])
@@ -432,17 +450,34 @@ def ensure(run):
         run.config = predicted(run.config, disk_plan)
         return
     run.step = "disks"
-    _write(run, wanted, boot, lambda p: dict(p.add, **p.update))
-    for slot, dummy, target, item in plan(run.config, wanted, run.params, boot).grow:
-        _grow(run, slot, target, item)
-    if run.params.get("remove_unlisted_disks"):
-        _write(run, wanted, boot, lambda p: {"delete": ",".join(s for s, d, d2 in p.detach)} if p.detach else {})
-        _write(run, wanted, boot, lambda p: {"delete": ",".join(k for k, d in p.unused)} if p.unused else {})
-        _warn_pending_detach(run)
+    written = []
+    try:
+        _write(run, wanted, boot, lambda p: dict(p.add, **p.update), written)
+        for slot, dummy, target, item in plan(run.config, wanted, run.params, boot).grow:
+            _grow(run, slot, target, item, written)
+        if run.params.get("remove_unlisted_disks"):
+            _write(run, wanted, boot, lambda p: {"delete": ",".join(s for s, d, d2 in p.detach)} if p.detach else {},
+                   written)
+            _write(run, wanted, boot, lambda p: {"delete": ",".join(k for k, d in p.unused)} if p.unused else {},
+                   written)
+            _warn_pending_detach(run)
+    except (ProxmoxError, InputError) as err:
+        if not written and getattr(err, "kind", None) != UNKNOWN:
+            run.changed = was_changed       # refused before anything was written
+        raise _explain(err, disk_plan)
     run.pending = None      # read again by the power step: a change may wait for the next start
 
 
-def _write(run, wanted, boot, data_of):
+def _explain(err, disk_plan):
+    """Name ``disks`` when a storage has no room for a new disk (pve-storage's "no space left", "not enough space",
+    ...); disks.resize names the option itself for a growth."""
+    if disk_plan.add and isinstance(err, ProxmoxError) and _NO_ROOM_RE.search(err.message or ""):
+        err.message = "disks: no room for %s: %s" % (", ".join(sorted(disk_plan.add)), err.message)
+        err.args = (err.message,)
+    return err
+
+
+def _write(run, wanted, boot, data_of, written):
     """Send ``data_of(plan)`` as a config write until the plan made from the config read back asks nothing of it.
     A lost answer (596, timeout) or a stale digest: read and re-plan (a disk that exists now is never allocated
     again); a lock: wait for it under the deadline. At most WRITE_ATTEMPTS writes."""
@@ -458,17 +493,21 @@ def _write(run, wanted, boot, data_of):
         try:
             guests.update_config(run.client, run.guest["node"], run.guest["vmid"],
                                  dict(data, digest=run.config.get("digest")), deadline=run.deadline)
+            written.append(True)
         except ProxmoxError as err:
+            if err.kind == UNKNOWN:
+                written.append(True)        # it may have landed
             recoverable = guests.is_locked_failure(err) or err.kind == UNKNOWN or guests.is_digest_mismatch(err)
             if not recoverable or attempt == WRITE_ATTEMPTS - 1:
                 raise
         run.read_config()
 
 
-def _grow(run, slot, target, item):
+def _grow(run, slot, target, item, written):
     outcome = disk_utils.resize(run.client, run.guest["node"], run.guest["vmid"], slot, size=target, wait=run.wait,
                                 deadline=run.deadline, option=item["option"] + ".size",
                                 disk_option=item["option"] + ".slot")
+    written.append(True)
     run.tasks.extend(outcome.get("tasks") or [])
     if outcome.get("status") == "in_progress":
         raise StepStarted("resize")

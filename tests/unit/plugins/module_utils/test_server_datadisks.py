@@ -111,3 +111,18 @@ def test_check_mode_prediction_and_allocation_strings():
     # a predicted config's allocation reads as its size in GiB: the same list asks nothing more of it
     disks, params = wanted({"slot": "scsi1", "size": "20G"}, {"slot": "scsi4", "size": "2G"})
     assert not datadisks.plan(after, disks, params, "scsi0")
+
+
+class _Run(object):
+    def __init__(self, pending):
+        self.pending = pending
+        self.params = {"name": "web01"}
+
+
+def test_a_disk_pending_on_a_running_server_is_not_grown_before_its_start():
+    result = plan({"slot": "virtio2", "size": "8G"})
+    with pytest.raises(InputError) as err:
+        datadisks._check_growable(_Run({"virtio2": {"value": None, "pending": CONFIG["virtio2"]}}), result)
+    assert err.value.option == "disks[0].size" and "next start" in str(err.value)
+    datadisks._check_growable(_Run({"virtio2": {"value": CONFIG["virtio2"], "pending": "x"}}), result)
+    datadisks._check_growable(_Run({}), result)
