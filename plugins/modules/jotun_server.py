@@ -498,7 +498,7 @@ step:
   description:
     - The step the run reached - V(done) when it finished; else the step whose task is running (V(clone),
       V(resize), V(start), V(shutdown), V(stop), V(reboot), V(destroy)) or the step that failed (also
-      V(configure), V(cloudinit), V(pool), V(wait_unlocked)).
+      V(configure), V(cloudinit), V(pool), V(wait_unlocked), V(disks) - adding, changing or removing data disks).
     - On a failure, C(changed) says whether anything was changed before or by that step; a step refused by
       Proxmox VE, a task that failed leaving the server as it was, or a lock that never cleared changes nothing.
   returned: always
@@ -518,7 +518,10 @@ http_status:
   type: int
   sample: 500
 diff:
-  description: The config keys, disk size and power state before and after (secrets masked).
+  description:
+    - The config keys, disk size and power state before and after (secrets masked).
+    - Data disks under their slot (V(scsi1), ...); a disk or volume O(remove_unlisted_disks) deletes shows
+      C(DATA LOST) after.
   returned: "in diff mode (C(--diff) or C(diff: true))"
   type: dict
   sample: {"before": {"memory": 4096}, "after": {"memory": 8192}}
