@@ -38,12 +38,16 @@ def test_data_disk_added_grown_kept_and_removed(sim, run_playbook):
     grown = dict(base, disks=[{"slot": "scsi1", "size": "2G", "discard": True}, {"slot": "sata1", "size": "1G"}])
     mark = sim.mark()
     run = run_playbook([
+        task("plan", dict(small, template="debian-12"), check_mode=True, diff=True),
         task("build", dict(small, template="debian-12")),
         task("grow", grown),
         task("again", grown),
         task("shrink", dict(base, disks=[{"slot": "scsi1", "size": "1536M"}]), ignore_errors=True),
     ])
     build, grow, again, shrink = [run.task(name) for name in ("build", "grow", "again", "shrink")]
+    preview = run.task("plan")      # check mode on a server not built yet: the disk it would get, nothing written
+    assert preview["changed"] is True
+    assert preview["diff"]["after"]["scsi1"] == "new empty 1G disk on local-lvm,discard=on", preview["diff"]
     assert build["changed"] is True and build["status"] == "running", build
     vmid = build["vmid"]
     writes = sim.writes(mark)

@@ -53,8 +53,8 @@ UNUSED_RE = re.compile(r"^unused\d+\Z")
 # the default of a guest's ``hotplug`` (qemu-server QemuServer.pm $confdesc hotplug)
 DEFAULT_HOTPLUG = "network,disk,usb"
 LOST = "DATA LOST"
-_NO_ROOM_RE = re.compile(r"no space|not enough (?:free )?space|insufficient free space|storage (?:is )?full|out of space",
-                         re.IGNORECASE)
+_NO_ROOM_RE = re.compile(r"no space|not enough (?:free )?space|insufficient free space|storage (?:is )?full|"
+                         r"out of space", re.IGNORECASE)
 WRITE_ATTEMPTS = 3
 
 
