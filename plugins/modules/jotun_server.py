@@ -185,6 +185,71 @@ options:
       - With O(state=rebuilt), the new boot disk gets the larger of this and the old disk's size (a smaller one is
         named in RV(warnings)).
     type: str
+  disks:
+    description:
+      - The server's data disks (every disk but the boot disk; CD-ROM and cloud-init drives, C(efidisk0) and
+        C(tpmstate0) are never data disks). Not given - data disks are left alone.
+      - A listed disk that does not exist is added, B(empty), on O(disks[].storage). One that exists is grown to
+        O(disks[].size) when smaller (through the resize API, live on a running server) and never shrunk - a size
+        below the disk's is refused before anything is written. Its options are changed in place (on a running
+        server Proxmox VE applies C(discard), C(ssd), C(iothread) and C(cache) changes at the next start - see
+        RV(pending)). An existing disk is never moved to another storage (RV(warnings) says so).
+      - A new disk on a running server is plugged in at once when the server's C(hotplug) includes C(disk) (Proxmox
+        VE's default) and it is a scsi or virtio disk; otherwise it waits for the next start (RV(pending)).
+      - Data disks on the server that are not listed are left alone, unless O(remove_unlisted_disks=true).
+      - With O(state=rebuilt), the rebuilt server's data disks are recreated B(empty) (their contents are lost
+        like the boot disk's) and then brought to this list.
+    type: list
+    elements: dict
+    suboptions:
+      slot:
+        description:
+          - Where the disk is attached, as Proxmox VE names the drive - bus and number - V(scsi1), V(virtio1),
+            V(sata1), V(ide1); V(scsi0)-V(scsi30), V(virtio0)-V(virtio15), V(sata0)-V(sata5), V(ide0)-V(ide3).
+          - The boot disk's slot and a slot holding a CD-ROM or cloud-init drive are refused.
+        type: str
+        required: true
+      size:
+        description:
+          - The disk's absolute size, as for O(disk_size) (V(20G), V(1.5T), binary units). Grown, never shrunk.
+        type: str
+        required: true
+      storage:
+        description:
+          - The storage a new disk is allocated on. Defaults to O(storage), else the boot disk's storage. It must
+            exist on the server's node and take content C(images); checked before anything is written.
+        type: str
+      discard:
+        description: Pass discard (TRIM) requests to the storage (C(discard=on)). Not given - left as it is.
+        type: bool
+      ssd:
+        description: Show the disk to the guest as an SSD (scsi, sata, ide only). Not given - left as it is.
+        type: bool
+      iothread:
+        description:
+          - Give the disk its own I/O thread (scsi and virtio only; for scsi, the server's C(scsihw) must be
+            C(virtio-scsi-single)). Not given - left as it is.
+        type: bool
+      backup:
+        description: Include the disk in backups (Proxmox VE's default). Not given - left as it is.
+        type: bool
+      cache:
+        description: The disk's cache mode (V(none) is Proxmox VE's default). Not given - left as it is.
+        type: str
+        choices: [none, writethrough, writeback, unsafe, directsync]
+  remove_unlisted_disks:
+    description:
+      - B(Deletes data.) Every data disk of the server that O(disks) does not list is detached and B(its volume
+        deleted), and so is every detached volume (C(unusedN)) of the server. The contents are lost - RV(warnings)
+        and the diff name every disk and volume deleted; check mode shows them and writes nothing.
+      - Proxmox VE detaches a disk into C(unusedN) and deletes the volume only when that C(unusedN) is deleted,
+        so this takes two config writes. On a running server a scsi or virtio disk is unplugged at once when
+        C(hotplug) includes C(disk); otherwise the detach waits for the next start and the volume is deleted by
+        the first run after that (RV(warnings) says so).
+      - Refused before anything is written on a protected server or one with snapshots. Needs O(disks) (an empty
+        list deletes every data disk).
+    type: bool
+    default: false
   onboot:
     description: Start the server when its node boots.
     type: bool
@@ -433,6 +498,24 @@ EXAMPLES = r"""
     state: rebuilt
     cipassword: "{{ vault_web01_password }}"
 
+- name: Give web01 a 100G data disk on ceph (grown later by raising size; never shrunk)
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    disks:
+      - slot: scsi1
+        size: 100G
+        storage: ceph
+        discard: true
+        ssd: true
+
+- name: Keep only scsi1 - DELETES every other data disk of web01 and its data
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    disks:
+      - slot: scsi1
+        size: 100G
+    remove_unlisted_disks: true
+
 - name: Stop web01, forcing it off after 60 seconds
   jotunheim.proxmox.jotun_server:
     name: web01
@@ -493,7 +576,7 @@ step:
   description:
     - The step the run reached - V(done) when it finished; else the step whose task is running (V(clone),
       V(resize), V(start), V(shutdown), V(stop), V(reboot), V(destroy)) or the step that failed (also
-      V(configure), V(cloudinit), V(pool), V(wait_unlocked)).
+      V(configure), V(cloudinit), V(pool), V(wait_unlocked), V(disks) - adding, changing or removing data disks).
     - On a failure, C(changed) says whether anything was changed before or by that step; a step refused by
       Proxmox VE, a task that failed leaving the server as it was, or a lock that never cleared changes nothing.
   returned: always
@@ -513,7 +596,10 @@ http_status:
   type: int
   sample: 500
 diff:
-  description: The config keys, disk size and power state before and after (secrets masked).
+  description:
+    - The config keys, disk size and power state before and after (secrets masked).
+    - Data disks under their slot (V(scsi1), ...); a disk or volume O(remove_unlisted_disks) deletes shows
+      C(DATA LOST) after.
   returned: "in diff mode (C(--diff) or C(diff: true))"
   type: dict
   sample: {"before": {"memory": 4096}, "after": {"memory": 8192}}

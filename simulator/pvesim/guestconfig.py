@@ -39,7 +39,15 @@ def hot_pluggable(guest, key, value=None):
     if key == "hotplug":    # live unless memory (or, on a delete, cpu) hot-plug is involved
         return not re.search(r"memory" if value is not None else r"cpu|memory",
                              "%s %s" % (guest.config.get("hotplug", ""), value or ""))
-    return bool(re.match(r"^(scsi|virtio)\d+$", key)) and key not in guest.config
+    return bool(re.match(r"^(scsi|virtio)\d+$", key)) and key not in guest.config \
+        and "disk" in hotplug_features(guest)
+
+
+def unpluggable(guest, key):
+    """vmconfig_hotplug_pending's delete branch: with disk hotplug a running guest's scsi/virtio drive is unplugged
+    at once (vm_deviceunplug, then vmconfig_delete_or_detach_drive: the volume becomes unusedN); efidisk, ide, sata
+    and tpmstate drives, and any drive without disk hotplug, wait for the next start."""
+    return bool(re.match(r"^(scsi|virtio)\d+$", key)) and "disk" in hotplug_features(guest)
 
 
 def _balloon_on(value):
@@ -291,6 +299,22 @@ def set_key(state, guest, key, value):
     guest.config[key] = value
 
 
+def check_delete_protection(guest, deletes):
+    """update_vm_api's delete loop: a protected guest keeps its drives and unused volumes (AbstractConfig
+    check_protection: "can't remove drive 'scsi1' - protection mode enabled", "can't remove unused disk 'VOLID' -
+    protection mode enabled"); the first such key refuses the whole write here (the real loop has written the keys
+    before it, never a drive: the module plans only drive deletes in one write)."""
+    if str(guest.config.get("protection", 0)) not in ("1", "true"):
+        return
+    for key in deletes:
+        if key not in guest.config:
+            continue
+        if key.startswith("unused"):
+            raise fail("can't remove unused disk '%s' - protection mode enabled" % split_drive(guest.config[key])[0])
+        if DISK_KEY.match(key):
+            raise fail("can't remove drive '%s' - protection mode enabled" % key)
+
+
 def update(state, guest, params):
     """Apply a config PUT/POST to guest (state lock held). Raises ApiError."""
     check_sshkeys(params)
@@ -301,12 +325,14 @@ def update(state, guest, params):
     if both:
         raise param_error({k: "you can't change and delete the same option" for k in both})
     running = guest.status == "running"
+    check_delete_protection(guest, deletes)
     for key in reverts:
         guest.pending.pop(key, None)
         if key in guest.pending_delete:
             guest.pending_delete.remove(key)
     for key in deletes:
-        if running and not hot_pluggable(guest, key, None) and not key.startswith("unused"):
+        if running and not hot_pluggable(guest, key, None) and not key.startswith("unused") \
+                and not unpluggable(guest, key):
             if key in guest.config and key not in guest.pending_delete:
                 guest.pending_delete.append(key)
             guest.pending.pop(key, None)

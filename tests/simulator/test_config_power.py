@@ -465,3 +465,64 @@ def test_balloon_live_unless_the_device_turns_on_or_off(sim):
     sim.write("PUT", path, balloon=0)
     assert int(_pending_keys(sim, vmid)["balloon"]["pending"]) == 0
     assert int(sim.get(path, current=1)["balloon"]) == 512
+# --- data disks: allocation, detach into unusedN, deletion, hotplug --------------------------------------------------
+
+def _volumes(sim, vmid, storage="local-lvm"):
+    return sorted(v["volid"] for v in sim.get("/nodes/pve1/storage/%s/content" % storage) if v.get("vmid") == vmid)
+
+
+def test_new_disk_from_storage_and_size_in_gib_then_detach_keeps_the_volume_as_unused(fresh):
+    """update_vm_api: `scsi1: STORAGE:SIZE` allocates SIZE GiB (fractions allowed, Drive.pm $NEW_DISK_RE);
+    delete=scsi1 detaches it into unusedN (vmconfig_delete_or_detach_drive without force); delete=unusedN deletes
+    the volume (try_deallocate_drive)."""
+    sim = fresh
+    vmid = _clone(sim, newid=161)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    sim.write("PUT", path, scsi1="local-lvm:1.5,discard=on")
+    config = sim.get(path)
+    volume = config["scsi1"].split(",")[0]
+    assert "size=1536M" in config["scsi1"] and "discard=on" in config["scsi1"]
+    assert volume in _volumes(sim, vmid)
+    sim.write("PUT", path, delete="scsi1")
+    config = sim.get(path)
+    assert "scsi1" not in config and config["unused0"] == volume
+    assert volume in _volumes(sim, vmid)            # detached, not deleted
+    sim.write("PUT", path, delete="unused0")
+    assert "unused0" not in sim.get(path) and volume not in _volumes(sim, vmid)
+
+
+def test_running_guest_disk_hotplug_follows_the_hotplug_option(fresh):
+    """vmconfig_hotplug_pending: with `disk` in hotplug (default network,disk,usb) a new scsi/virtio disk is plugged
+    in and a detached one unplugged at once; sata/ide, or hotplug without disk, wait for the next start."""
+    sim = fresh
+    vmid = _clone(sim, newid=162)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    _start(sim, vmid)
+    sim.write("PUT", path, scsi1="local-lvm:1", sata1="local-lvm:1")
+    pending = dict((e["key"], e) for e in sim.get("/nodes/pve1/qemu/%d/pending" % vmid))
+    assert "pending" not in pending["scsi1"] and "pending" in pending["sata1"]
+    sim.write("PUT", path, delete="scsi1")
+    config = sim.get(path)
+    assert "scsi1" not in config and config["unused0"].startswith("local-lvm:vm-%d-disk-" % vmid)
+    vmid = _clone(sim, newid=164)       # hotplug as the guest runs with it (a change of it waits for the start)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    sim.write("PUT", path, hotplug="network,usb", scsi2="local-lvm:1")
+    _start(sim, vmid)
+    sim.write("PUT", path, virtio1="local-lvm:1", delete="scsi2")
+    pending = dict((e["key"], e) for e in sim.get("/nodes/pve1/qemu/%d/pending" % vmid))
+    assert "pending" in pending["virtio1"] and pending["scsi2"].get("delete") == 1
+
+
+def test_protected_guest_keeps_its_drives_and_unused_volumes(fresh):
+    """check_protection in update_vm_api's delete loop: "can't remove drive 'scsi1' - protection mode enabled"."""
+    sim = fresh
+    vmid = _clone(sim, newid=163)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    sim.write("PUT", path, scsi1="local-lvm:1")
+    sim.write("PUT", path, delete="scsi1")
+    sim.write("PUT", path, scsi1="local-lvm:1", protection=1)
+    resp = sim.call("PUT", path, data={"delete": "scsi1"})
+    assert resp.status_code == 500 and resp.reason == "can't remove drive 'scsi1' - protection mode enabled"
+    resp = sim.call("PUT", path, data={"delete": "unused0"})
+    assert resp.status_code == 500 and resp.reason.startswith("can't remove unused disk 'local-lvm:vm-%d-disk-" % vmid)
+    assert "scsi1" in sim.get(path) and "unused0" in sim.get(path)

@@ -21,6 +21,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import datadisks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import migrate
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
@@ -124,6 +125,7 @@ class ServerRun(object):
         self.ensure_config()
         self.ensure_pool()
         self.ensure_disk()
+        datadisks.ensure(self)
         rescue.ensure_media(self)
         self.ensure_power()
         self.ensure_agent_password()
@@ -156,6 +158,7 @@ class ServerRun(object):
         if (guest is not None and state != "rebuilt" and self.extras.get("disk_size") is not None
                 and guest.get("lock") not in ("clone", "create")):
             self.check_disk_size(self.read_config())
+        datadisks.preflight(self)
 
     def check_disk_size(self, config):
         """InputError naming ``disk_size`` when it is below the boot disk of ``config`` (Proxmox VE cannot shrink)."""

@@ -20,6 +20,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import datadisks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
@@ -164,6 +165,7 @@ def argument_spec():
     for option in CONFIG_OPTIONS:
         spec[option.name] = dict(option.spec)
     spec.update(nics.argument_spec())
+    spec.update(datadisks.argument_spec())
     return spec
 
 
@@ -260,6 +262,7 @@ def validate(params):
                              "its agent answers)", option="password_via")
         guest_agent.check_password(params["cipassword"], option="cipassword")
     rescue.validate(params)
+    extras["disks"] = datadisks.validate(params)
     return extras
 
 
