@@ -19,6 +19,7 @@ import re
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import firewall
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
@@ -147,7 +148,7 @@ def argument_spec():
         "vlan": {"type": "int"},
         "rate_limit": {"type": "float"},
         "mac": {"type": "str"},
-        "firewall": {"type": "bool"},
+        "firewall": {"type": "raw"},       # a bool (net0's flag) or a dict (server/firewall.py validate)
         "ipconfig": {"type": "list", "elements": "raw"},
         "cipassword": {"type": "str", "no_log": True},
         "password_update": {"type": "str", "default": "on_create", "choices": ["always", "on_create"], "no_log": False},
@@ -256,6 +257,7 @@ def validate(params):
             raise InputError("password_via: agent needs wait: true (the password is set once the server runs and "
                              "its agent answers)", option="password_via")
         guest_agent.check_password(params["cipassword"], option="cipassword")
+    extras["firewall"] = firewall.validate(params.get("firewall"), extras["ipconfig"])
     rescue.validate(params)
     return extras
 
@@ -333,6 +335,8 @@ def plan_config(config, params, extras, creating=False):
 
 def _plan_net(plan, config, params, extras):
     given = dict((key, params.get(opt)) for opt, key in NET_OPTIONS.items() if params.get(opt) is not None)
+    if "firewall" in given:
+        given["firewall"] = firewall.net_flag(params["firewall"])     # a dict: its enabled
     if not given:
         return
     if "macaddr" in given:
