@@ -78,11 +78,15 @@ def test_firewall_ipfilter_rules_idempotent_check_mode_and_rebuild(sim, run_play
     mark = sim.mark()
     new_rules = [RULES[1], RULES[0]]
     run = run_playbook([{"name": "move", M: server("203.0.113.20", firewall=dict(FIREWALL, rules=new_rules))},
-                        {"name": "bool", M: {"name": "fw02", "template": "debian-12", "firewall": True}}])
+                        {"name": "bool", M: {"name": "fw02", "template": "debian-12", "firewall": True}},
+                        {"name": "info", M + "_info": {"name": ["fw01"], "firewall": True}}])
     assert run.ok, run
     state = fw_state(sim, vmid)
     assert state["ipsets"] == {"ipfilter-net0": ["2001:db8::20", "203.0.113.20"]}
     assert [r.get("dport") for r in state["rules"]] == ["80,443", "22"]
+    shown = run.task("info")["servers"][0]["firewall"]
+    assert shown["ipsets"] == {"ipfilter-net0": ["2001:db8::20", "203.0.113.20"]} and shown["policy_in"] == "DROP"
+    assert [(r["pos"], r["dport"], r["enabled"]) for r in shown["rules"]] == [(0, "80,443", True), (1, "22", True)]
     moved = [w for w in fw_writes(sim.writes(mark)) if "/ipset/" in w["path"]]
     assert [w["method"] for w in moved] == ["POST", "POST", "DELETE", "DELETE"]      # new ones first
     # firewall: true is net0's flag alone, as before: no guest firewall written
