@@ -225,14 +225,14 @@ options:
       - C(enabled) (bool, default V(true)) - the guest firewall's C(enable) option and C(net0)'s C(firewall) flag.
         V(false) switches both off; the options, IP sets and rules stay stored.
       - C(ipfilter) (bool) - anti-spoofing. V(true) keeps the IP set C(ipfilter-net0) holding exactly the server's
-        static addresses from C(ipconfig0) (C(ip) and C(ip6), not the gateways; updated when O(ipconfig) changes:
+        static addresses from C(ipconfig0) (C(ip) and C(ip6), not the gateways; updated when O(ipconfig) changes;
         the new address is added before the old one is removed) and sets the C(ipfilter) option, so C(net0) may
         only send from those addresses. It needs static addresses - a new server needs O(ipconfig); C(dhcp) or
         C(auto) is refused. V(false) deletes the set and clears the option (Proxmox VE applies an existing
         C(ipfilter-net0) set whatever the option says).
       - C(macfilter) (bool) - the C(macfilter) option (Proxmox VE's default is on).
       - C(policy_in), C(policy_out) - V(ACCEPT), V(REJECT) or V(DROP) (Proxmox VE's defaults are DROP and ACCEPT).
-      - C(rules) - the server's B(complete) rule list, in order: rules on the server that are not listed are
+      - C(rules) - the server's B(complete) rule list, in order - rules on the server that are not listed are
         deleted (also ones made by hand), V([]) deletes all; leave C(rules) out to keep the rules as they are. Each
         rule is a dict with C(action) (V(ACCEPT), V(REJECT), V(DROP); required), C(direction) (V(in), the
         default, or V(out); C(type) is taken as a synonym), C(proto) (V(tcp), V(udp), V(icmp), ... or a number),

@@ -132,8 +132,8 @@ def _rule(item, index):
                          "enabled), got %r" % (where, item), option="firewall.rules")
     unknown = sorted(set(item) - set(RULE_KEYS))
     if unknown:
-        raise InputError("%s: unknown key(s) %s (use %s)" % (where, ", ".join(str(k) for k in unknown),
-                                                              ", ".join(k for k in RULE_KEYS if k != "type")),
+        known = ", ".join(k for k in RULE_KEYS if k != "type")
+        raise InputError("%s: unknown key(s) %s (use %s)" % (where, ", ".join(str(k) for k in unknown), known),
                          option="firewall.rules")
     action = str(item.get("action") or "").upper()
     if action not in ACTIONS:
@@ -205,7 +205,7 @@ def _addresses(value, where):
     parse_address_list). Returns (text, family or None). Whether a named set or alias exists is Proxmox VE's check."""
     text = str(value).replace(" ", "")
     if text.startswith("+"):
-        if not _NAME_RE.match(text[1:].split("/")[-1]):
+        if not _NAME_RE.match(text[1:].rsplit("/", 1)[-1]):
             raise InputError("%s: %r is no IP set reference (+name)" % (where, value), option="firewall.rules")
         return text, None
     if _NAME_RE.match(text):
