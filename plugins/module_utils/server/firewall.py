@@ -172,8 +172,8 @@ def _rule(item, index):
             families.add(family)
     if len(families) > 1:
         raise InputError("%s: source and dest mix IPv4 and IPv6" % where, option="firewall.rules")
-    if item.get("comment") not in (None, ""):
-        comment = str(item["comment"])
+    if str(item.get("comment") or "").strip():
+        comment = str(item["comment"]).strip()      # the .fw file keeps it trimmed (Firewall.pm parse_fw_rule)
         if "\n" in comment or "#" in comment:
             raise InputError("%s.comment: must be one line without '#'" % where, option="firewall.rules")
         rule["comment"] = comment
