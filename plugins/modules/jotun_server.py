@@ -456,7 +456,7 @@ step:
   description:
     - The step the run reached - V(done) when it finished; else the step whose task is running (V(clone),
       V(resize), V(start), V(shutdown), V(stop), V(reboot), V(destroy)) or the step that failed (also
-      V(configure), V(cloudinit), V(pool), V(wait_unlocked)).
+      V(configure), V(cloudinit), V(firewall), V(pool), V(wait_unlocked)).
     - On a failure, C(changed) says whether anything was changed before or by that step; a step refused by
       Proxmox VE, a task that failed leaving the server as it was, or a lock that never cleared changes nothing.
   returned: always

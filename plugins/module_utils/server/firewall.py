@@ -313,16 +313,23 @@ class Writer(object):
         self.check_mode = check_mode
         self.deadline = deadline
         self.changed = False
+        self.written = 0        # writes that may have taken effect (sent without a refusal)
 
     def send(self, method, path, data=None):
         self.changed = True
         if self.check_mode:
             return
         call = {"POST": self.client.post, "PUT": self.client.put, "DELETE": self.client.delete}[method]
-        if method == "DELETE":
-            call(self.base + path, params=data, deadline=self.deadline)
-        else:
-            call(self.base + path, data=data or {}, deadline=self.deadline)
+        try:
+            if method == "DELETE":
+                call(self.base + path, params=data, deadline=self.deadline)
+            else:
+                call(self.base + path, data=data or {}, deadline=self.deadline)
+        except ProxmoxError as err:
+            if err.unknown:
+                self.written += 1
+            raise
+        self.written += 1
 
 
 def _ipset_path(name, cidr=None):
@@ -516,17 +523,23 @@ def ensure(run):
     run.step = "firewall"
     writer = Writer(run.client, run.guest, run.check_mode, run.deadline)
     state = read(run.client, run.guest, deadline=run.deadline)
-    before = state
-    if carried is not None:
-        apply_state(writer, state, carried, exact=True)
-        state = carried
-    wanted = state
-    if is_dict(spec):
-        wanted = plan_state(state, spec, _ipconfig0(run.config))
-        apply_state(writer, state, wanted)
+    before = state if carried is None else carried      # a rebuilt server's is the old server's
+    try:
+        if carried is not None:
+            apply_state(writer, state, carried, exact=True)
+            state = carried
+        wanted = state
+        if is_dict(spec):
+            wanted = plan_state(state, spec, _ipconfig0(run.config))
+            apply_state(writer, state, wanted)
+    except ProxmoxError:
+        if writer.written:
+            run.changed = True          # part of the firewall was written before the failure
+        raise
     if writer.changed:
         run.changed = True
-        run.diff.add("firewall", diff_view(before), diff_view(wanted))
+        if diff_view(before) != diff_view(wanted):
+            run.diff.add("firewall", diff_view(before), diff_view(wanted))
         if not run.check_mode:
             try:
                 wanted = read(run.client, run.guest, deadline=run.deadline)
