@@ -240,7 +240,8 @@ options:
         C(source), C(dest) (an address, CIDR, range V(a-b), a comma list of one family, V(+ipset) or an alias),
         C(comment), C(enabled) (default V(true)).
       - Everything is checked before anything is written (a wrong key or value fails naming it, for example
-        C(firewall.policy_in)); whether a named IP set or alias exists is checked by Proxmox VE.
+        C(firewall.policy_in)); an IP set or alias a rule names must exist in the server's or the cluster's firewall
+        (C(+dc/name) the cluster's only, C(+guest/name) the server's), else the rule's key is named.
       - Check mode and diff mode show the options, IP sets and rules before and after (diff key C(firewall)); a
         second run writes nothing. RV(firewall) reports the result. V(state=rebuilt) keeps the server's whole
         firewall (options, IP sets, rules, also those this option does not manage).

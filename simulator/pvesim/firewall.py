@@ -343,8 +343,8 @@ def ipset_add(call):
     cidr = params["cidr"]
     alias = ALIAS_RE.fullmatch(cidr)
     if alias:
-        if alias.group(2).lower() not in conf["aliases"]:
-            raise fail("no such alias '%s'" % alias.group(2))
+        if not _alias_exists(conf, cluster_conf(call.state), alias.group(2)):
+            raise fail("no such alias '%s'" % cidr)
     else:
         cidr = normalise_cidr(cidr)
     if any(entry["cidr"] == cidr for entry in entries):
@@ -414,11 +414,58 @@ def rules_index(call):
     return _rules_listed(load(call.state, call.params["vmid"]))[0]
 
 
-def _ipset_exists(conf, cluster_ipsets, name):
-    return name in conf["ipset"] or name in cluster_ipsets
+def _ipset_exists(conf, cluster, name, scope=None):
+    if scope == "dc/":
+        return name in cluster["ipset"]
+    if scope == "guest/":
+        return name in conf["ipset"]
+    return name in conf["ipset"] or name in cluster["ipset"]
 
 
-def verify_rule(rule, conf):
+def _alias_exists(conf, cluster, name):
+    return name.lower() in conf["aliases"] or name.lower() in cluster["aliases"]
+
+
+# --- the cluster's firewall (/cluster/firewall: only what guest rules look up) -----------------------------------
+
+def cluster_conf(state):
+    return state.cluster_firewall
+
+
+def cluster_ipset_index(call):
+    conf = cluster_conf(call.state)
+    items = []
+    for name in sorted(conf["ipset"]):
+        item = {"name": name}
+        if conf["ipset_comments"].get(name):
+            item["comment"] = conf["ipset_comments"][name]
+        items.append(item)
+    return list_with_digest(items)[0]
+
+
+def cluster_ipset_create(call):
+    """POST /cluster/firewall/ipset (create only: enough for guest rules to name a cluster set)."""
+    conf, name = cluster_conf(call.state), call.params["name"]
+    if call.params.get("rename"):
+        raise fail("renaming a cluster IP set is not simulated")
+    if name in conf["ipset"]:
+        raise param_error({"name": "IPSet '%s' already exists" % name})
+    conf["ipset"][name] = []
+    if call.params.get("comment") is not None:
+        conf["ipset_comments"][name] = call.params["comment"]
+
+
+def cluster_alias_index(call):
+    return list_with_digest([dict(alias) for _key, alias in sorted(cluster_conf(call.state)["aliases"].items())])[0]
+
+
+def alias_index(call):
+    """GET .../firewall/aliases: the guest's aliases (never created here: always empty)."""
+    conf = load(call.state, call.params["vmid"])
+    return list_with_digest([dict(alias) for _key, alias in sorted(conf["aliases"].items())])[0]
+
+
+def verify_rule(rule, conf, cluster):
     """verify_rule for rule_env 'vm' (in, out or group), raising the first error as a parameter error; sets
     ``ipversion`` when the addresses or the protocol tell it."""
     def error(param, message):
@@ -476,10 +523,10 @@ def verify_rule(rule, conf):
             m = re.fullmatch(r"\+(guest/|dc/|sdn/)?([A-Za-z][A-Za-z0-9\-_]+)", value)
             if not m:
                 error(key, "invalid ipset name '%s'" % value)
-            if not _ipset_exists(conf, {}, m.group(2)):
+            if not _ipset_exists(conf, cluster, m.group(2), m.group(1)):
                 error(key, "no such ipset '%s'" % m.group(2))
         elif ALIAS_RE.fullmatch(value):
-            if ALIAS_RE.fullmatch(value).group(2).lower() not in conf["aliases"]:
+            if not _alias_exists(conf, cluster, ALIAS_RE.fullmatch(value).group(2)):
                 error(key, "no such alias '%s'" % value)
         else:
             first = value.split(",")[0].split("-")[0].partition("/")[0]
@@ -511,7 +558,7 @@ def rule_create(call):
     Without ``enable`` the rule is disabled."""
     params, vmid = call.params, call.params["vmid"]
     conf = load(call.state, vmid)
-    rule = verify_rule(_copy_rule_data({}, params), conf)
+    rule = verify_rule(_copy_rule_data({}, params), conf, cluster_conf(call.state))
     if params.get("enable") is None:
         rule["enable"] = 0
     conf["rules"].insert(0, rule)
@@ -558,7 +605,7 @@ def rule_update(call):
             if key in ("type", "action"):
                 raise param_error({"delete": "unable to delete required property '%s'" % key})
             rule.pop(key, None)
-        verify_rule(rule, conf)
+        verify_rule(rule, conf, cluster_conf(call.state))
     save(call.state, vmid, conf)
 
 

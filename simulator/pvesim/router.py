@@ -93,6 +93,10 @@ ROUTES += [
     ("GET", FW + "/rules/{pos}", firewall.rule_get, None),
     ("PUT", FW + "/rules/{pos}", firewall.rule_update, NET),
     ("DELETE", FW + "/rules/{pos}", firewall.rule_delete, NET),
+    ("GET", FW + "/aliases", firewall.alias_index, None),
+    ("GET", "/cluster/firewall/ipset", firewall.cluster_ipset_index, None),
+    ("POST", "/cluster/firewall/ipset", firewall.cluster_ipset_create, ("/", "Sys.Modify")),
+    ("GET", "/cluster/firewall/aliases", firewall.cluster_alias_index, None),
 ]
 ROUTES += [("POST", "/nodes/{node}/qemu/{vmid}/status/" + a, power.power(a), (VMS, "VM.PowerMgmt"))
            for a in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume")]

@@ -428,6 +428,11 @@ TABLE.update({   # the guest firewall (pvesim/firewall.py)
     ("GET", _FW + "/rules/{pos}"): lambda r: _vm(r, pos=I(0)),
     ("PUT", _FW + "/rules/{pos}"): _fw_rule,
     ("DELETE", _FW + "/rules/{pos}"): lambda r: _vm(r, pos=I(0), digest=_fw_digest(r)),
+    ("GET", _FW + "/aliases"): _vm,
+    ("GET", "/cluster/firewall/ipset"): lambda r: {},
+    ("POST", "/cluster/firewall/ipset"): lambda r: {"name": IPSET_NAME, "comment": S(), "digest": _fw_digest(r),
+                                                    "rename": dict(IPSET_NAME, optional=True)},
+    ("GET", "/cluster/firewall/aliases"): lambda r: {},
 })
 
 

@@ -115,6 +115,8 @@ OWN = {
         ("firewall rule source garbage", dict(OLD, firewall={"rules": [{"action": "DROP", "source": "10.0.0.0/99"}]}),
          "firewall.rules[0].source"),
         ("firewall rule unknown key", dict(OLD, firewall={"rules": [{"action": "DROP", "port": 22}]}), "firewall.rules"),
+        ("firewall rule IP set unknown", dict(OLD, firewall={"rules": [{"action": "DROP", "source": "+nosuch"}]}),
+         "firewall.rules[0].source"),
         ("firewall ipfilter on a DHCP server", dict(OLD, firewall={"ipfilter": True}), "firewall.ipfilter"),
         ("firewall ipfilter on a new server without ipconfig", dict(NEW, firewall={"ipfilter": True}),
          "firewall.ipfilter"),

@@ -122,6 +122,8 @@ def test_firewall_bad_input_refused_before_any_write(sim, run_playbook):
            ({"rules": [{"action": "ALLOW"}]}, "firewall.rules[0].action"),
            ({"rules": [{"action": "ACCEPT", "proto": "tcp", "dport": "70000"}]}, "firewall.rules[0].dport"),
            ({"rules": [{"action": "ACCEPT", "proto": "bogus"}]}, "firewall.rules[0].proto"),
+           ({"rules": [{"action": "ACCEPT", "source": "+nosuch"}]}, "firewall.rules[0].source"),
+           ({"rules": [{"action": "ACCEPT", "dest": "dc/nosuchalias"}]}, "firewall.rules[0].dest"),
            ({"ipfilter": True}, "firewall.ipfilter")]           # a new server without ipconfig: no address known
     tasks = [{"name": "bad %d" % index, M: {"name": "fw09", "template": "debian-12", "firewall": value},
               "ignore_errors": True} for index, (value, _option) in enumerate(bad)]
@@ -132,3 +134,9 @@ def test_firewall_bad_input_refused_before_any_write(sim, run_playbook):
         result = run.task("bad %d" % index)
         assert run.status("bad %d" % index) == "ignored" and result["msg"].startswith(option), result
         assert "Traceback" not in str(result)
+    # a set the cluster has is found (pve-firewall looks in the guest's sets, then the cluster's)
+    sim.api("POST", "/cluster/firewall/ipset", name="office")
+    run = run_playbook([{"name": "good", M: {"name": "fw09", "template": "debian-12",
+                                             "firewall": {"rules": [{"action": "ACCEPT", "source": "+office"}]}}}])
+    assert run.ok, run
+    assert fw_state(sim, run.task("good")["vmid"])["rules"][0]["source"] == "+office"

@@ -90,6 +90,17 @@ def test_rules_positions_enable_and_errors(fresh):
         assert resp.status_code == 400, (data, resp.text)
         if errors:
             assert resp.json()["errors"] == errors
+    fresh.write("POST", "/cluster/firewall/ipset", name="office")       # rules look in the cluster's sets too
+    fresh.write("POST", base, type="in", action="ACCEPT", source="+office")
+    fresh.write("POST", base, type="in", action="ACCEPT", source="+dc/office")
+    resp = fresh.call("POST", base, data={"type": "in", "action": "ACCEPT", "source": "+guest/office"})
+    assert resp.status_code == 400 and resp.json()["errors"] == {"source": "no such ipset 'office'"}
+    resp = fresh.call("POST", base, data={"type": "in", "action": "ACCEPT", "dest": "nosuchalias"})
+    assert resp.status_code == 400 and resp.json()["errors"] == {"dest": "no such alias 'nosuchalias'"}
+    assert [s["name"] for s in fresh.get("/cluster/firewall/ipset")] == ["office"]
+    assert fresh.get("/cluster/firewall/aliases") == [] and fresh.get(FW % 162 + "/aliases") == []
+    fresh.write("DELETE", base + "/0")
+    fresh.write("DELETE", base + "/0")
     resp = fresh.call("POST", base, data={"type": "in", "action": "ACCEPT", "proto": "tcp", "dport": "70000"})
     assert resp.status_code == 400 and resp.json()["errors"]["dport"].startswith("invalid format - invalid port")
     resp = fresh.call("GET", base + "/7")

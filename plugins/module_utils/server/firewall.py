@@ -54,6 +54,8 @@ PORT_PROTOCOLS = frozenset(["tcp", "udp", "udplite", "dccp", "sctp", "6", "17", 
 PROTOCOLS = frozenset(["tcp", "udp", "icmp", "icmpv6", "ipv6-icmp", "sctp", "udplite", "dccp", "gre", "esp", "ah",
                        "igmp", "ipip", "ipv6", "ospf", "vrrp", "pim", "l2tp", "etherip", "ipencap"])
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9\-_]+\Z")
+_IPSET_REF = re.compile(r"^\+(guest/|dc/|sdn/)?([A-Za-z][A-Za-z0-9\-_]+)\Z")
+_ALIAS_REF = re.compile(r"^(guest/|dc/)?([A-Za-z][A-Za-z0-9\-_]+)\Z")
 _PORT_ITEM = re.compile(r"^(\d+)(?::(\d+))?\Z")
 
 
@@ -202,14 +204,15 @@ def _ports(value, where):
 
 def _addresses(value, where):
     """An address, CIDR, range ``a-b`` or comma list of one family, ``+ipset`` or an alias name (pve-firewall
-    parse_address_list). Returns (text, family or None). Whether a named set or alias exists is Proxmox VE's check."""
+    parse_address_list). Returns (text, family or None). That a named set or alias exists: check_references()."""
     text = str(value).replace(" ", "")
     if text.startswith("+"):
-        if not _NAME_RE.match(text[1:].rsplit("/", 1)[-1]):
-            raise InputError("%s: %r is no IP set reference (+name)" % (where, value), option="firewall.rules")
+        if not _IPSET_REF.match(text):
+            raise InputError("%s: %r is no IP set reference (+name, +dc/name, +guest/name)" % (where, value),
+                             option="firewall.rules")
         return text, None
-    if _NAME_RE.match(text):
-        return text, None       # an alias
+    if _ALIAS_REF.match(text):
+        return text, None       # an alias (name, dc/name, guest/name)
     items = text.split(",")
     families = set()
     for part in items:
@@ -484,15 +487,17 @@ def _rule_line(rule):
 # --- jotun_server hooks ------------------------------------------------------------------------------------------------
 
 def preflight(run):
-    """Before any write: ``firewall.ipfilter`` needs static addresses in net0's ipconfig0 - the ``ipconfig`` given
+    """Before any write: the IP sets and aliases the rules name exist (check_references), and
+    ``firewall.ipfilter`` needs static addresses in net0's ipconfig0 - the ``ipconfig`` given
     (checked by validate()), else the server's (read here; the config read is reused by the run), else for a new
     server InputError asking for ``ipconfig``."""
     spec = run.extras.get("firewall")
-    if not is_dict(spec) or not spec.get("ipfilter") or run.params["state"] == "absent":
-        return
-    if run.extras.get("ipconfig"):
+    if not is_dict(spec) or run.params["state"] == "absent":
         return
     guest = run.guest
+    check_references(run.client, guest, spec, deadline=run.deadline)
+    if not spec.get("ipfilter") or run.extras.get("ipconfig"):
+        return
     if guest is None:
         raise InputError("firewall.ipfilter: a new server needs ipconfig with its static addresses (ipfilter allows "
                          "net0 to send from them only)", option="firewall.ipfilter")
@@ -500,6 +505,53 @@ def preflight(run):
         return
     config = run.config if run.config is not None else run.read_config()
     static_addresses(_ipconfig0(config), "firewall.ipfilter")
+
+
+def _references(spec):
+    """[(where, kind "ipset"|"alias", scope "guest/"|"dc/"|"sdn/"|"", name)] the rules of ``spec`` name."""
+    found = []
+    for index, rule in enumerate(spec.get("rules") or []):
+        for key in ("source", "dest"):
+            value = rule.get(key) or ""
+            ipset, alias = _IPSET_REF.match(value), _ALIAS_REF.match(value)
+            if ipset:
+                found.append(("firewall.rules[%d].%s" % (index, key), "ipset", ipset.group(1) or "", ipset.group(2)))
+            elif alias:
+                found.append(("firewall.rules[%d].%s" % (index, key), "alias", alias.group(1) or "", alias.group(2)))
+    return found
+
+
+def check_references(client, guest, spec, deadline=None):
+    """The IP sets and aliases the rules name exist (pve-firewall verify_rule looks in the guest's firewall, then the
+    cluster's; ``+dc/``/``dc/`` only the cluster's, ``+guest/``/``guest/`` only the guest's; alias names are case
+    insensitive), before anything is written: ``GET /cluster/firewall/ipset`` and ``/aliases``, and the guest's
+    ``firewall/ipset`` and ``firewall/aliases`` (``guest`` None: a server not built yet has none but
+    ``ipfilter-net0`` when ``ipfilter`` makes it). InputError naming the rule's key. ``sdn/`` sets are not checked."""
+    wanted = _references(spec)
+    if not wanted:
+        return
+    names = {"ipset": {"dc/": set(), "guest/": set()}, "alias": {"dc/": set(), "guest/": set()}}
+    for kind in ("ipset", "alias"):
+        path = "/cluster/firewall/" + ("ipset" if kind == "ipset" else "aliases")
+        names[kind]["dc/"] = set(item["name"].lower() if kind == "alias" else item["name"]
+                                 for item in client.get(path, deadline=deadline) or [])
+        if guest is not None:
+            items = client.get(_base(guest) + "/" + ("ipset" if kind == "ipset" else "aliases"), deadline=deadline)
+            names[kind]["guest/"] = set(item["name"].lower() if kind == "alias" else item["name"] for item in items or [])
+    if spec.get("ipfilter"):
+        names["ipset"]["guest/"].add(IPFILTER_SET)
+    for where, kind, scope, name in wanted:
+        if scope == "sdn/":
+            continue
+        key = name.lower() if kind == "alias" else name
+        scopes = [scope] if scope else ["guest/", "dc/"]
+        if not any(key in names[kind][each] for each in scopes):
+            known = sorted(names[kind]["guest/"] | names[kind]["dc/"])
+            raise InputError("%s: there is no %s %r %s (known: %s)"
+                             % (where, "IP set" if kind == "ipset" else "alias", name,
+                                {"dc/": "in the cluster's firewall", "guest/": "in the server's firewall"}.get(
+                                    scope, "in the server's or the cluster's firewall"), ", ".join(known) or "none"),
+                             option="firewall.rules")
 
 
 def _ipconfig0(config):

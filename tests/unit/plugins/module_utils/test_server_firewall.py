@@ -102,3 +102,30 @@ def test_plan_keeps_what_the_dict_does_not_name():
     writer = Recorder()
     fw.apply_state(writer, state, wanted)
     assert writer.sent[-1] == ("DELETE", "/ipset/ipfilter-net0", {"force": 1})
+
+
+class Lister(object):
+    def __init__(self, answers):
+        self.answers = answers
+        self.paths = []
+
+    def get(self, path, deadline=None):
+        self.paths.append(path)
+        return self.answers.get(path, [])
+
+
+def test_references_looked_up_in_the_guest_then_the_cluster():
+    guest = {"node": "pve1", "vmid": 100}
+    client = Lister({"/cluster/firewall/ipset": [{"name": "office"}],
+                     "/nodes/pve1/qemu/100/firewall/ipset": [{"name": "admins"}]})
+    spec = fw.validate({"ipfilter": True, "rules": [{"action": "ACCEPT", "source": "+office"},
+                                                    {"action": "ACCEPT", "source": "+guest/admins"},
+                                                    {"action": "ACCEPT", "dest": "+ipfilter-net0"}]})
+    fw.check_references(client, guest, spec)
+    spec = fw.validate({"rules": [{"action": "ACCEPT", "source": "+guest/office"}]})
+    with pytest.raises(InputError) as err:
+        fw.check_references(client, guest, spec)
+    assert str(err.value).startswith("firewall.rules[0].source: there is no IP set 'office' in the server's firewall")
+    client = Lister({})
+    fw.check_references(client, guest, fw.validate({"rules": [{"action": "DROP", "proto": "tcp", "dport": "25"}]}))
+    assert client.paths == []           # nothing named: nothing read
