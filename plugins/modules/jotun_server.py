@@ -98,8 +98,9 @@ options:
       - From the template come C(bios), C(machine), C(ostype), C(scsihw), C(boot), C(bootdisk), C(efidisk0),
         C(tpmstate0) (named in RV(warnings) when the old value differs), and a new C(vmgenid) and C(meta).
         The old C(cipassword) cannot be read back - give O(cipassword), else RV(warnings) says the server has the
-        template's. Unused volumes and snapshots are lost with the old guest (named in RV(warnings)); its firewall
-        rules and ACLs are deleted by Proxmox VE and not restored. The server stays in its backup jobs and HA
+        template's. Unused volumes and snapshots are lost with the old guest (named in RV(warnings)); its ACLs are
+        deleted by Proxmox VE and not restored. Its own firewall (options, IP sets, rules) is read before the
+        destroy and written back to the new server. The server stays in its backup jobs and HA
         (destroyed without purge); a protected server's protection is lifted for the rebuild and set again.
       - V(rescued) - the server boots the rescue ISO O(rescue_iso) with its disks attached - the ISO goes into its
         CD-ROM drive, which boots first, the old boot order is remembered in a last line of its description, and the
@@ -281,8 +282,35 @@ options:
       - The MAC address of C(net0). When absent the existing (or generated) address is kept, also across rebuilds.
     type: str
   firewall:
-    description: Protect C(net0) with the Proxmox VE firewall.
-    type: bool
+    description:
+      - V(true) or V(false) - the C(firewall) flag of C(net0) alone (whether it passes the Proxmox VE firewall bridge),
+        as before; the server's own firewall is left as it is.
+      - A dict manages the server's own firewall (Proxmox VE C(/nodes/{node}/qemu/{vmid}/firewall)) and sets
+        C(net0)'s flag to its C(enabled). Keys, each optional; a key not given leaves that part as it is.
+      - C(enabled) (bool, default V(true)) - the guest firewall's C(enable) option and C(net0)'s C(firewall) flag.
+        V(false) switches both off; the options, IP sets and rules stay stored.
+      - C(ipfilter) (bool) - anti-spoofing. V(true) keeps the IP set C(ipfilter-net0) holding exactly the server's
+        static addresses from C(ipconfig0) (C(ip) and C(ip6), not the gateways; updated when O(ipconfig) changes;
+        the new address is added before the old one is removed) and sets the C(ipfilter) option, so C(net0) may
+        only send from those addresses. It needs static addresses - a new server needs O(ipconfig); C(dhcp) or
+        C(auto) is refused. V(false) deletes the set and clears the option (Proxmox VE applies an existing
+        C(ipfilter-net0) set whatever the option says).
+      - C(macfilter) (bool) - the C(macfilter) option (Proxmox VE's default is on).
+      - C(policy_in), C(policy_out) - V(ACCEPT), V(REJECT) or V(DROP) (Proxmox VE's defaults are DROP and ACCEPT).
+      - C(rules) - the server's B(complete) rule list, in order - rules on the server that are not listed are
+        deleted (also ones made by hand), V([]) deletes all; leave C(rules) out to keep the rules as they are. Each
+        rule is a dict with C(action) (V(ACCEPT), V(REJECT), V(DROP); required), C(direction) (V(in), the
+        default, or V(out); C(type) is taken as a synonym), C(proto) (V(tcp), V(udp), V(icmp), ... or a number),
+        C(dport), C(sport) (V(22), V(80,443), V(8000:8100); they need C(proto) tcp, udp, udplite, dccp or sctp),
+        C(source), C(dest) (an address, CIDR, range V(a-b), a comma list of one family, V(+ipset) or an alias),
+        C(comment), C(enabled) (default V(true)).
+      - Everything is checked before anything is written (a wrong key or value fails naming it, for example
+        C(firewall.policy_in)); an IP set or alias a rule names must exist in the server's or the cluster's firewall
+        (C(+dc/name) the cluster's only, C(+guest/name) the server's), else the rule's key is named.
+      - Check mode and diff mode show the options, IP sets and rules before and after (diff key C(firewall)); a
+        second run writes nothing. RV(firewall) reports the result. V(state=rebuilt) keeps the server's whole
+        firewall (options, IP sets, rules, also those this option does not manage).
+    type: raw
   networks:
     description:
       - Extra network devices C(net1) .. C(net31) (C(net0) stays driven by O(bridge), O(vlan), O(rate_limit),
@@ -515,6 +543,19 @@ EXAMPLES = r"""
       - slot: scsi1
         size: 100G
     remove_unlisted_disks: true
+- name: web01's own firewall - anti-spoofing, inbound closed but SSH and the web, outbound open
+  jotunheim.proxmox.jotun_server:
+    name: web01
+    ipconfig:
+      - ip: 203.0.113.10/24
+        gw: 203.0.113.1
+    firewall:
+      ipfilter: true
+      policy_in: DROP
+      policy_out: ACCEPT
+      rules:
+        - {action: ACCEPT, proto: tcp, dport: "22", source: 198.51.100.0/24, comment: ssh from the office}
+        - {action: ACCEPT, proto: tcp, dport: "80,443"}
 
 - name: Stop web01, forcing it off after 60 seconds
   jotunheim.proxmox.jotun_server:
@@ -576,7 +617,8 @@ step:
   description:
     - The step the run reached - V(done) when it finished; else the step whose task is running (V(clone),
       V(resize), V(start), V(shutdown), V(stop), V(reboot), V(destroy)) or the step that failed (also
-      V(configure), V(cloudinit), V(pool), V(wait_unlocked), V(disks) - adding, changing or removing data disks).
+      V(configure), V(cloudinit), V(firewall), V(pool), V(wait_unlocked), V(disks) - adding, changing or removing
+      data disks).
     - On a failure, C(changed) says whether anything was changed before or by that step; a step refused by
       Proxmox VE, a task that failed leaving the server as it was, or a lock that never cleared changes nothing.
   returned: always
@@ -590,6 +632,17 @@ warnings:
   type: list
   elements: str
   sample: ["cipassword: Proxmox VE never shows the old password back, so it cannot be carried over; ..."]
+firewall:
+  description:
+    - The server's own firewall after the run, when O(firewall) is a dict or a rebuild carried it over -
+      C(enabled), C(ipfilter), C(macfilter), C(policy_in), C(policy_out) (Proxmox VE's defaults filled in),
+      C(options) (as set), C(ipsets) (name - list of entries, C(!) before a nomatch entry) and C(rules) (C(pos),
+      C(direction), C(action), C(enabled), C(proto), C(dport), C(source), ...). In check mode, the predicted one.
+  returned: when O(firewall) is a dict, or O(state=rebuilt) rebuilt the server
+  type: dict
+  sample: {"enabled": true, "ipfilter": true, "macfilter": true, "policy_in": "DROP", "policy_out": "ACCEPT",
+           "options": {"enable": 1, "ipfilter": 1, "policy_in": "DROP"}, "ipsets": {"ipfilter-net0": ["203.0.113.10"]},
+           "rules": [{"pos": 0, "direction": "in", "action": "ACCEPT", "enabled": true, "proto": "tcp", "dport": "22"}]}
 http_status:
   description: On a failed API call, its HTTP status (RV(status) is the server's power status).
   returned: failure
@@ -600,6 +653,8 @@ diff:
     - The config keys, disk size and power state before and after (secrets masked).
     - Data disks under their slot (V(scsi1), ...); a disk or volume O(remove_unlisted_disks) deletes shows
       C(DATA LOST) after.
+    - C(firewall) - the server's own firewall before and after (C(options) with defaults filled in, C(ipsets),
+      C(rules) one line each as in its C(.fw) file), when the run changes it.
   returned: "in diff mode (C(--diff) or C(diff: true))"
   type: dict
   sample: {"before": {"memory": 4096}, "after": {"memory": 8192}}

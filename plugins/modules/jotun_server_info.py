@@ -64,6 +64,12 @@ options:
       - A server whose agent does not answer is still returned, with C(agent.answered=false).
     type: bool
     default: true
+  firewall:
+    description:
+      - Read each server's own firewall as well (options, IP sets, rules; three requests per server plus one per IP
+        set) into RV(servers[].firewall). Only with O(details=true).
+    type: bool
+    default: false
 author:
   - Jotunheim maintainers (@jotunheim)
 """
@@ -90,6 +96,11 @@ EXAMPLES = r"""
 - name: A quick listing of the whole fleet (one request)
   jotunheim.proxmox.jotun_server_info:
     details: false
+
+- name: web1 with its own firewall (options, IP sets, rules)
+  jotunheim.proxmox.jotun_server_info:
+    name: web1
+    firewall: true
 """
 
 RETURN = r"""
@@ -215,6 +226,17 @@ servers:
       description: Changes waiting for a restart, C({key, value, pending, delete}); secrets masked; details.
       type: list
       elements: dict
+    firewall:
+      description:
+        - The server's own firewall, with O(firewall=true) - C(enabled), C(ipfilter), C(macfilter), C(policy_in),
+          C(policy_out) (Proxmox VE's defaults filled in), C(options) (as set), C(ipsets) (name - entries, C(!)
+          before a nomatch entry), C(rules) (C(pos), C(direction), C(action), C(enabled), C(proto), C(dport),
+          C(source), ...). C(enabled) is the guest firewall's option; C(nets[].firewall) says whether a NIC passes it.
+      type: dict
+      sample: {"enabled": true, "ipfilter": true, "macfilter": true, "policy_in": "DROP", "policy_out": "ACCEPT",
+               "options": {"enable": 1, "ipfilter": 1}, "ipsets": {"ipfilter-net0": ["203.0.113.10"]},
+               "rules": [{"pos": 0, "direction": "in", "action": "ACCEPT", "enabled": true, "proto": "tcp",
+                          "dport": "22"}]}
 """
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import ProxmoxModule
@@ -226,7 +248,7 @@ def run(module):
     check_filters(module.client, params)
     servers = gather_servers(module.client, vmids=params["vmid"], names=params["name"], tags=params["tags"],
                              nodes=params["node"], pools=params["pool"], details=params["details"],
-                             agent=params["agent"])
+                             agent=params["agent"], firewall=params["firewall"])
     return {"changed": False, "servers": servers}
 
 
@@ -240,6 +262,7 @@ def main():
             pool=dict(type="list", elements="str"),
             details=dict(type="bool", default=True),
             agent=dict(type="bool", default=True),
+            firewall=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
         wait=False,

@@ -1,5 +1,6 @@
 """POST /nodes/{node}/qemu/{vmid}/clone: full and linked clones, lock: clone, shared storage and target nodes,
 the worker's config locks (shared on a stopped source) and their contention."""
+from . import firewall
 from . import guestconfig as gc
 from .errors import ApiError, fail, worker_error
 from .model import GIB, Guest, format_size
@@ -202,12 +203,14 @@ def clone(call):
     plan = _plan_disks(call, src, full, target)
     guest = Guest(newid, target, _new_config(call, src, newid))
     state.guests[newid] = guest
+    firewall.copy_config(state, src.vmid, newid)    # clone_vmfw_conf
     try:
         created, copies = _allocate(call, guest, plan, full)
     except ApiError:
         for volume in [gc.split_drive(v)[0] for k, v in guest.config.items() if gc.DISK_KEY.match(k)]:
             state.free_volume(target, volume)
         state.guests.pop(newid, None)
+        firewall.remove_config(state, newid)
         raise
     if not full:
         copies = [(k, v, s) for k, v, _o, _st, s in plan if "cloudinit" not in v]
@@ -230,6 +233,7 @@ def clone(call):
             state.free_volume(target, volume)
         if state.guests.get(newid) is guest:
             state.guests.pop(newid)
+            firewall.remove_config(state, newid)    # remove_vmfw_conf($newid) when the clone fails
 
     stages = []
     upid = call.start_task("qmclone", src.vmid, duration, _script(copies, full, overhead, plan, stages,

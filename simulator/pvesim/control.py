@@ -10,6 +10,7 @@ from .faults import check_fault
 from .fleet import seed_guests
 from .guestconfig import pending_view
 from .model import Volume
+from . import firewall
 from .state import guest_digest
 
 
@@ -66,6 +67,7 @@ def dump_state(sim):
                 "archives": [v for v in volumes if v["content"] == "backup"], "volumes": volumes,
                 "storages": storages, "pools": dict(state.pools), "tasks": tasks, "faults": sim.faults.listing(),
                 # vmids whose config file lock a worker holds now (e.g. a 7.x synchronous resize): tests wait on it
+                "firewall": firewall.state_view(state),
                 "config_locks": sorted(v for v, until in state.lock_until.items() if until > sim.clock.mono())}
 
 

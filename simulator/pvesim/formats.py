@@ -3,6 +3,8 @@ import ipaddress
 import re
 from urllib.parse import unquote
 
+from .firewall import FORMATS as FIREWALL_FORMATS
+
 DNS_LABEL = r"[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?"
 DNS_NAME = re.compile(r"(%s\.)*%s" % (DNS_LABEL, DNS_LABEL))
 TAG = re.compile(r"[a-z0-9_][a-z0-9_\-+.]*", re.I)
@@ -135,3 +137,4 @@ NAMED_FORMATS = {
     "pve-poolid": pool_id,
     "mac-addr": mac_addr, "disk-size": disk_size, "pve-qm-boot": boot_order,
 }
+NAMED_FORMATS.update(FIREWALL_FORMATS)

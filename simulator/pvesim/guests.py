@@ -2,6 +2,7 @@
 import functools
 import re
 
+from . import firewall
 from . import guestconfig as gc
 from .errors import ApiError, TaskError, fail, param_error
 from .model import GIB
@@ -350,6 +351,7 @@ def destroy(call):
         free_disks()
         if state.guests.get(guest.vmid) is guest:
             state.guests.pop(guest.vmid, None)
+            firewall.remove_config(state, guest.vmid)   # remove_vmfw_conf, with or without purge
         guest.pool = None                  # PVE drops the vmid from its pool with the rest of its access config
 
     size = sum(v.size for v in (state.find_volume(guest.node, x) for x in volumes) if v)

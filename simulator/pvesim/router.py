@@ -2,7 +2,7 @@
 import re
 
 from . import agent, auth, backups, clone, cluster, guests, pools, power, resize, snapshots, storage, tasksapi
-from . import isos, migrate, network, rrd
+from . import firewall, isos, migrate, network, rrd
 
 VMS = "/vms/{vmid}"
 ROUTES = [
@@ -74,6 +74,29 @@ ROUTES = [
     ("POST", "/nodes/{node}/qemu/{vmid}/agent/set-user-password", agent.set_user_password, (VMS, "VM.Monitor")),
     ("POST", "/nodes/{node}/qemu/{vmid}/agent/exec", agent.agent_exec, (VMS, "VM.Monitor")),
     ("GET", "/nodes/{node}/qemu/{vmid}/agent/exec-status", agent.agent_exec_status, (VMS, "VM.Monitor")),
+]
+FW = "/nodes/{node}/qemu/{vmid}/firewall"
+NET = (VMS, "VM.Config.Network")
+ROUTES += [
+    ("GET", FW + "/options", firewall.get_options, None),
+    ("PUT", FW + "/options", firewall.put_options, NET),
+    ("GET", FW + "/ipset", firewall.ipset_index, None),
+    ("POST", FW + "/ipset", firewall.ipset_create, NET),
+    ("GET", FW + "/ipset/{name}", firewall.ipset_get, None),
+    ("POST", FW + "/ipset/{name}", firewall.ipset_add, NET),
+    ("DELETE", FW + "/ipset/{name}", firewall.ipset_delete, NET),
+    ("GET", FW + "/ipset/{name}/{cidr}", firewall.ip_get, None),
+    ("PUT", FW + "/ipset/{name}/{cidr}", firewall.ip_update, NET),
+    ("DELETE", FW + "/ipset/{name}/{cidr}", firewall.ip_delete, NET),
+    ("GET", FW + "/rules", firewall.rules_index, None),
+    ("POST", FW + "/rules", firewall.rule_create, NET),
+    ("GET", FW + "/rules/{pos}", firewall.rule_get, None),
+    ("PUT", FW + "/rules/{pos}", firewall.rule_update, NET),
+    ("DELETE", FW + "/rules/{pos}", firewall.rule_delete, NET),
+    ("GET", FW + "/aliases", firewall.alias_index, None),
+    ("GET", "/cluster/firewall/ipset", firewall.cluster_ipset_index, None),
+    ("POST", "/cluster/firewall/ipset", firewall.cluster_ipset_create, ("/", "Sys.Modify")),
+    ("GET", "/cluster/firewall/aliases", firewall.cluster_alias_index, None),
 ]
 ROUTES += [("POST", "/nodes/{node}/qemu/{vmid}/status/" + a, power.power(a), (VMS, "VM.PowerMgmt"))
            for a in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume")]

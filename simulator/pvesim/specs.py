@@ -377,6 +377,65 @@ def _migrate(rel):
     return out
 
 
+
+def _fw_digest(rel):
+    return S(40 if rel < (8, 4) else 64)
+
+
+IPSET_NAME = dict(S(64, r"[A-Za-z][A-Za-z0-9\-\_]+", req=True), minLength=2)
+LOGLEVEL = E("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "nolog")
+
+
+def _fw_options(rel):
+    """PUT .../firewall/options: pve-firewall $vm_option_properties (ndp's default 0 before 9.0, 1 from 9.0)."""
+    return _vm(rel, delete=S(fmt="pve-configid-list"), digest=_fw_digest(rel), enable=B(), macfilter=B(), dhcp=B(),
+               ndp=B(), radv=B(), ipfilter=B(), policy_in=E("ACCEPT", "REJECT", "DROP"),
+               policy_out=E("ACCEPT", "REJECT", "DROP"), log_level_in=LOGLEVEL, log_level_out=LOGLEVEL)
+
+
+def _fw_rule(rel, create=False):
+    """The rule properties (pve-firewall add_rule_properties); ``type`` takes ``forward`` in the schema from 8.3
+    (refused for guests by verify_rule)."""
+    kinds = ("in", "out", "forward", "group") if rel >= (8, 4) else ("in", "out", "group")
+    out = _vm(rel, digest=_fw_digest(rel), pos=I(0), type=E(*kinds, req=create),
+              action=dict(S(20, r"[A-Za-z][A-Za-z0-9\-\_]+", req=create), minLength=2),
+              macro=S(128), iface=dict(S(20, fmt="pve-iface"), minLength=2), source=S(512, fmt="pve-fw-addr-spec"),
+              dest=S(512, fmt="pve-fw-addr-spec"), proto=S(fmt="pve-fw-protocol-spec"), enable=I(0),
+              sport=S(fmt="pve-fw-sport-spec"), dport=S(fmt="pve-fw-dport-spec"), comment=S(), log=LOGLEVEL,
+              **{"icmp-type": S(fmt="pve-fw-icmp-type-spec")})
+    if not create:
+        out.update(moveto=I(0), delete=S(fmt="pve-configid-list"))
+    return out
+
+
+_FW = "/nodes/{node}/qemu/{vmid}/firewall"
+_CIDR = S(fmt="IPorCIDRorAlias", req=True)
+TABLE.update({   # the guest firewall (pvesim/firewall.py)
+    ("GET", _FW + "/options"): _vm,
+    ("PUT", _FW + "/options"): _fw_options,
+    ("GET", _FW + "/ipset"): _vm,
+    ("POST", _FW + "/ipset"): lambda r: _vm(r, name=IPSET_NAME, comment=S(), digest=_fw_digest(r),
+                                            rename=dict(IPSET_NAME, optional=True)),
+    ("GET", _FW + "/ipset/{name}"): lambda r: _vm(r, name=IPSET_NAME),
+    ("POST", _FW + "/ipset/{name}"): lambda r: _vm(r, name=IPSET_NAME, cidr=_CIDR, comment=S(), nomatch=B()),
+    ("DELETE", _FW + "/ipset/{name}"): lambda r: _vm(r, name=IPSET_NAME, force=B()),
+    ("GET", _FW + "/ipset/{name}/{cidr}"): lambda r: _vm(r, name=IPSET_NAME, cidr=_CIDR),
+    ("PUT", _FW + "/ipset/{name}/{cidr}"): lambda r: _vm(r, name=IPSET_NAME, cidr=_CIDR, comment=S(), nomatch=B(),
+                                                         digest=_fw_digest(r)),
+    ("DELETE", _FW + "/ipset/{name}/{cidr}"): lambda r: _vm(r, name=IPSET_NAME, cidr=_CIDR, digest=_fw_digest(r)),
+    ("GET", _FW + "/rules"): _vm,
+    ("POST", _FW + "/rules"): lambda r: _fw_rule(r, create=True),
+    ("GET", _FW + "/rules/{pos}"): lambda r: _vm(r, pos=I(0)),
+    ("PUT", _FW + "/rules/{pos}"): _fw_rule,
+    ("DELETE", _FW + "/rules/{pos}"): lambda r: _vm(r, pos=I(0), digest=_fw_digest(r)),
+    ("GET", _FW + "/aliases"): _vm,
+    ("GET", "/cluster/firewall/ipset"): lambda r: {},
+    ("POST", "/cluster/firewall/ipset"): lambda r: {"name": IPSET_NAME, "comment": S(), "digest": _fw_digest(r),
+                                                    "rename": dict(IPSET_NAME, optional=True)},
+    ("GET", "/cluster/firewall/aliases"): lambda r: {},
+})
+
+
 for _action in ("start", "stop", "shutdown", "reboot", "reset", "suspend", "resume"):
     TABLE[("POST", "/nodes/{node}/qemu/{vmid}/status/" + _action)] = (lambda a: lambda r: _power(r, a))(_action)
 

@@ -74,6 +74,8 @@ class State:
             self.networks = dict((node.name, node_networks(node)) for node in self.nodes.values())
             self.task_locks = {}     # vmid -> {holder: (mode "shared"|"exclusive", until)}: config locks of workers
             self.guests = {}
+            self.firewall = {}      # vmid -> a guest's /etc/pve/firewall/<vmid>.fw (pvesim/firewall.py)
+            self.cluster_firewall = {"ipset": {}, "ipset_comments": {}, "aliases": {}}    # cluster.fw, looked up
             self.pools = dict(SEED_POOLS)
             self.lock_until = {}
             for vmid, node, name, size, memory in SEED_TEMPLATES:

@@ -20,6 +20,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import firewall
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
     BUILDING_LOCKS, current_guests, list_nodes, next_vmid, reservation_name, wait_unlocked_following)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
@@ -315,6 +316,7 @@ class Builder(object):
                                % (self.params["name"], run.guest["vmid"]))
         config = run.read_config_or_none() or {}
         run.carried = carry.capture(config)
+        firewall.capture(run)           # the destroy deletes the guest firewall: read it first
         run.was_running = run.guest.get("status") == "running"
         run.diff.add("state", "present", "rebuilt")
         self.replace(skiplock=bool(config.get("lock") in ("clone", "create")))

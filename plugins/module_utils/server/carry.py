@@ -28,6 +28,8 @@ The rules (docs/server.md "Rebuild"):
 - from the template, because the new disk's system needs them (``TEMPLATE_KEYS``): ``bios``, ``machine``,
   ``ostype``, ``scsihw``, ``boot``, ``bootdisk``, ``efidisk0``, ``tpmstate0``; a differing old value is named in
   the run's ``warnings``.
+- the guest's own firewall (options, IP sets, rules) is not a config key: server/firewall.py ``capture()`` reads it
+  before the destroy (which deletes it) and ``ensure()`` writes it back to the new clone.
 - lost, named in ``warnings`` when the old guest had them: ``cipassword`` (Proxmox VE never shows it back; pass
   ``cipassword`` to the rebuild), ``unusedN`` volumes and snapshots (Proxmox VE deletes them with the guest), the
   options of a boot disk on another key than the template's.

@@ -23,6 +23,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import boo
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.pools import pool_ids
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import firewall as guest_firewall
 
 MASK = qc.CIPASSWORD_MASK
 
@@ -344,13 +345,18 @@ def check_filters(client, params, deadline=None):
 
 
 def gather_servers(client, vmids=None, names=None, tags=None, nodes=None, pools=None, details=True, agent=True,
-                   deadline=None):
-    """Every matching guest's view: one cluster listing, then per guest status + pending (+ agent when running)."""
+                   deadline=None, firewall=False):
+    """Every matching guest's view: one cluster listing, then per guest status + pending (+ agent when running)
+    (+ with ``firewall`` its own firewall, server/firewall.py read()/view(): options, IP sets, rules)."""
     guests = client.get("/cluster/resources", params={"type": "vm"}, deadline=deadline) or []
     selected = select_guests(guests, vmids=vmids, names=names, tags=tags, nodes=nodes, pools=pools)
     if not details:
         return [summary_view(guest) for guest in selected]
-    return [read_server(client, guest, agent=agent, deadline=deadline) for guest in selected]
+    views = [read_server(client, guest, agent=agent, deadline=deadline) for guest in selected]
+    if firewall:
+        for guest, shown in zip(selected, views):
+            shown["firewall"] = guest_firewall.view(guest_firewall.read(client, guest, deadline=deadline))
+    return views
 
 
 def read_server(client, resource, agent=True, deadline=None):

@@ -22,6 +22,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import pools
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import datadisks
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import firewall
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import migrate
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
@@ -86,6 +87,7 @@ class ServerRun(object):
         self.all_guests = None
         self.status_current = False     # guest["status"]/["lock"] were read from status/current since the last wait
         self.agent_password = False     # password_via: agent and the run sets cipassword: also set it in the guest
+        self.firewall = None            # the guest firewall after the run (server/firewall.py view()), when managed
 
     # --- entry -------------------------------------------------------------------------------------------------
     def run(self):
@@ -123,6 +125,7 @@ class ServerRun(object):
         if self.guest is None:      # check mode: nothing to configure against
             return
         self.ensure_config()
+        firewall.ensure(self)           # firewall dict / a rebuild's old firewall, before the server starts
         self.ensure_pool()
         self.ensure_disk()
         datadisks.ensure(self)
@@ -159,6 +162,7 @@ class ServerRun(object):
                 and guest.get("lock") not in ("clone", "create")):
             self.check_disk_size(self.read_config())
         datadisks.preflight(self)
+        firewall.preflight(self)
 
     def check_disk_size(self, config):
         """InputError naming ``disk_size`` when it is below the boot disk of ``config`` (Proxmox VE cannot shrink)."""
@@ -711,6 +715,8 @@ class ServerRun(object):
             "step": self.step,
             "diff": self.diff.result(),
         }
+        if self.firewall is not None:
+            result["firewall"] = self.firewall
         if self.warnings:
             result["warnings"] = list(self.warnings)
         return result

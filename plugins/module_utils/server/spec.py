@@ -21,6 +21,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_conf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import datadisks
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import firewall
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import parse_size
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
@@ -149,7 +150,7 @@ def argument_spec():
         "vlan": {"type": "int"},
         "rate_limit": {"type": "float"},
         "mac": {"type": "str"},
-        "firewall": {"type": "bool"},
+        "firewall": {"type": "raw"},       # a bool (net0's flag) or a dict (server/firewall.py validate)
         "ipconfig": {"type": "list", "elements": "raw"},
         "cipassword": {"type": "str", "no_log": True},
         "password_update": {"type": "str", "default": "on_create", "choices": ["always", "on_create"], "no_log": False},
@@ -261,6 +262,7 @@ def validate(params):
             raise InputError("password_via: agent needs wait: true (the password is set once the server runs and "
                              "its agent answers)", option="password_via")
         guest_agent.check_password(params["cipassword"], option="cipassword")
+    extras["firewall"] = firewall.validate(params.get("firewall"), extras["ipconfig"])
     rescue.validate(params)
     extras["disks"] = datadisks.validate(params)
     return extras
@@ -340,6 +342,8 @@ def plan_config(config, params, extras, creating=False):
 
 def _plan_net(plan, config, params, extras):
     given = dict((key, params.get(opt)) for opt, key in NET_OPTIONS.items() if params.get(opt) is not None)
+    if "firewall" in given:
+        given["firewall"] = firewall.net_flag(params["firewall"])     # a dict: its enabled
     if not given:
         return
     if "macaddr" in given:
