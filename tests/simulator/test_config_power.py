@@ -465,6 +465,8 @@ def test_balloon_live_unless_the_device_turns_on_or_off(sim):
     sim.write("PUT", path, balloon=0)
     assert int(_pending_keys(sim, vmid)["balloon"]["pending"]) == 0
     assert int(sim.get(path, current=1)["balloon"]) == 512
+
+
 # --- data disks: allocation, detach into unusedN, deletion, hotplug --------------------------------------------------
 
 def _volumes(sim, vmid, storage="local-lvm"):
