@@ -100,6 +100,9 @@ OWN = {
         ("ipconfig garbage", dict(NEW, ipconfig=["ip=banana"]), "ipconfig"),
         ("sshkeys garbage", dict(NEW, sshkeys=["not a key"]), "sshkeys"),
         ("tags with comma", dict(NEW, tags=["a,b"]), "tags"),
+        ("nameservers with ;", dict(NEW, nameservers=["1.1.1.1;rm"]), "nameservers"),
+        ("nameservers not an address", dict(NEW, nameservers=["dns.example"]), "nameservers"),
+        ("description of 8193 characters", dict(NEW, description="x" * 8193), "description"),
     ],
     "jotun_server_info": [
         ("vmid 99", {"vmid": [99]}, "vmid"),
@@ -169,6 +172,8 @@ OWN = {
         ("restore storage without images", {"state": "restored", "volid": "ARCHIVE", "vmid": 500, "storage": "local"},
          "storage"),
         ("vmid and name", {"vmid": SERVER_VMID, "name": SERVER, "storage": "local"}, "name"),
+        ("notes of 1025 characters", dict(OLD, storage="local", notes="x" * 1025), "notes"),
+        ("notes of 513 lines", dict(OLD, storage="local", notes="x\n" * 513), "notes"),
     ],
     "jotun_backup_info": [
         ("vmid 99", {"vmid": 99}, "vmid"),

@@ -31,6 +31,8 @@ _AGE_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # a vzdump task that failed on one of these wrote nothing: it is safe to start it again
 # the least time worth starting another attempt with
 MIN_ATTEMPT = 2.0
+# vzdump's notes-template maxLength (pve-guest-common PVE/VZDump/Common.pm), counted after escape_notes
+NOTES_TEMPLATE_MAX = 1024
 _LOCK_ERRORS = re.compile(r"can't lock file|\bis locked\b", re.IGNORECASE)
 # vzdump runs one job per node; a later job's log starts with this until the node's lock is free (PVE/VZDump.pm getlock)
 WAITING_FOR_NODE = "trying to get global lock - waiting..."

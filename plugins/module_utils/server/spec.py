@@ -14,6 +14,7 @@ module parameters and returns only the differences, with before/after for ``--di
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ipaddress
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
@@ -177,6 +178,7 @@ def _check_range(params, option, low, high=None, unit=""):
 
 
 # a Linux interface name as PVE's pve-bridge-id format takes it: never empty, nothing a property string would split on
+DESCRIPTION_MAX = 8192       # qemu-server: description maxLength 1024 * 8
 _BRIDGE_RE = re.compile(r"^[A-Za-z0-9][-_.A-Za-z0-9]{0,14}\Z")
 _CUSTOM_CPU_RE = re.compile(r"^custom-[A-Za-z0-9][-_.A-Za-z0-9]*\Z")
 
@@ -215,6 +217,18 @@ def validate(params):
         checks.check_plain(params["ciuser"], "ciuser", "a user name")
     if params.get("searchdomain"):
         checks.check_plain(params["searchdomain"], "searchdomain", "a DNS domain")
+    for server in qc.parse_nameservers(params.get("nameservers")):
+        # qemu-server's nameserver is format 'address-list' (pve-common JSONSchema pve_verify_address_list)
+        try:
+            ipaddress.ip_address(server)
+        except ValueError:
+            raise InputError("nameservers: %r is not an IP address (one DNS server address per list item)" % server,
+                             option="nameservers")
+    description = params.get("description")
+    if description is not None and len(description) > DESCRIPTION_MAX:
+        # qemu-server PVE/QemuServer.pm: description maxLength 8 KiB (characters), on every release
+        raise InputError("description: %d characters, Proxmox VE keeps at most %d" % (len(description), DESCRIPTION_MAX),
+                         option="description")
     _check_range(params, "cores", 1, 1024)
     _check_range(params, "sockets", 1, 64)
     _check_range(params, "memory", 16, unit=" MiB")
