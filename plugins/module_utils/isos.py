@@ -17,6 +17,8 @@ __metaclass__ = type
 
 import re
 
+from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
+
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_guests, list_nodes
@@ -35,6 +37,19 @@ def filename_from_url(url):
     """The last path component of ``url`` (query and fragment dropped)."""
     path = re.sub(r"[?#].*$", "", url.split("://", 1)[-1])
     return path.rsplit("/", 1)[-1] if "/" in path else ""
+
+
+def url_secrets(url):
+    """The password of ``url``'s user info (``https://user:password@host/...``), as written and percent-decoded:
+    secrets to hide from results, messages and task logs (pve-common download_file_from_url prints the URL). []
+    when there is none."""
+    try:
+        password = urlsplit(str(url or "")).password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    return sorted(set([password, unquote(password)]), key=len, reverse=True)
 
 
 def check_filename(name, option="filename"):
@@ -225,6 +240,8 @@ class IsoRun(object):
 
 def run_iso(module):
     """jotun_iso: the result dict for module.run()."""
+    for secret in url_secrets(module.params.get("url")):
+        module.no_log_values.add(secret)     # masked by AnsibleModule in the result, the messages and the invocation
     result = IsoRun(module.client, dict(module.params), module.deadline(), check_mode=module.check_mode).run()
     if not getattr(module, "_diff", False):
         result.pop("diff", None)

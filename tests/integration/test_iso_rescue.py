@@ -143,3 +143,19 @@ def test_iso_library_mount_boot_order_and_rescue(fresh, run_playbook):
     assert not res(run, "back2")["changed"], res(run, "back2")
     final = sim.guest(100, current=True)
     assert final["boot"] == "order=scsi0;net0" and final["_status"] == "running"
+
+
+def test_iso_url_password_never_shown(fresh, run_playbook):
+    """A password in the URL's user info (https://user:password@host/...) is a secret: not in the failure message,
+    the task logs, the invocation (-vvv) or the output, whether the download fails or works."""
+    secret = "Url-pw-4711"
+    url = "https://bob:%s@iso.pvesim.test/private.iso" % secret
+    run = run_playbook([
+        task("badsum", ISO, url=url, checksum="0" * 64, node="pve1"),
+        task("good", ISO, url=url, node="pve1"),
+    ], args=["-vvv"])
+    bad, good = res(run, "badsum"), res(run, "good")
+    assert bad["failed"] and "download of" in bad["msg"] and not good["failed"], run
+    assert good["changed"] and good["downloaded"] == ["pve1"], good
+    assert secret not in str(bad) and secret not in str(good), (bad, good)
+    assert secret not in run.stdout, [line for line in run.stdout.splitlines() if secret in line]
