@@ -103,6 +103,7 @@ OWN = {
         ("nameservers with ;", dict(NEW, nameservers=["1.1.1.1;rm"]), "nameservers"),
         ("nameservers not an address", dict(NEW, nameservers=["dns.example"]), "nameservers"),
         ("description of 8193 characters", dict(NEW, description="x" * 8193), "description"),
+        ("ipconfig 33 entries", dict(NEW, ipconfig=[{"ip": "dhcp"}] * 33), "ipconfig"),
     ],
     "jotun_server_info": [
         ("vmid 99", {"vmid": [99]}, "vmid"),

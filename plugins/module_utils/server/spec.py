@@ -178,6 +178,7 @@ def _check_range(params, option, low, high=None, unit=""):
 
 
 # a Linux interface name as PVE's pve-bridge-id format takes it: never empty, nothing a property string would split on
+MAX_NETS = 32               # qemu-server PVE/QemuServer.pm $MAX_NETS: net0..net31, ipconfig0..ipconfig31
 DESCRIPTION_MAX = 8192       # qemu-server: description maxLength 1024 * 8
 _BRIDGE_RE = re.compile(r"^[A-Za-z0-9][-_.A-Za-z0-9]{0,14}\Z")
 _CUSTOM_CPU_RE = re.compile(r"^custom-[A-Za-z0-9][-_.A-Za-z0-9]*\Z")
@@ -252,6 +253,9 @@ def validate(params):
         checks.check_plain(params["mac"], "mac", "a MAC address")
         extras["mac"] = qc.normalise_mac(params["mac"], option="mac")
     if params.get("ipconfig") is not None:
+        if len(params["ipconfig"]) > MAX_NETS:
+            raise InputError("ipconfig: %d entries, Proxmox VE has ipconfig0 to ipconfig%d (one per NIC)"
+                             % (len(params["ipconfig"]), MAX_NETS - 1), option="ipconfig")
         extras["ipconfig"] = [qc.ipconfig_from_option(item, index) for index, item in enumerate(params["ipconfig"])]
     if params.get("bridge") is not None and not _BRIDGE_RE.match(params["bridge"]):
         raise InputError("bridge: %r is not a bridge name (letters, digits, '-', '_' and '.', at most 15 characters, "
