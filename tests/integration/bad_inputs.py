@@ -72,6 +72,8 @@ OWN = {
         ("cores 0", dict(NEW, cores=0), "cores"),
         ("memory 1", dict(NEW, memory=1), "memory"),
         ("balloon above memory", dict(NEW, memory=1024, balloon=2048), "balloon"),
+        ("balloon above the template's memory", dict(NEW, balloon=4096), "balloon"),
+        ("balloon above the server's memory", dict(OLD, balloon=4096), "balloon"),
         ("vlan 5000", dict(NEW, vlan=5000), "vlan"),
         ("rate_limit -1", dict(NEW, rate_limit=-1), "rate_limit"),
         ("shutdown_timeout -1", dict(OLD, shutdown_timeout=-1), "shutdown_timeout"),

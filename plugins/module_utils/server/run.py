@@ -381,6 +381,7 @@ class ServerRun(object):
         keep = self.kept(config)
         base = dict(config)
         base.update(keep)
+        spec.check_balloon(base, self.params)       # Proxmox VE would refuse the write
         plan = spec.plan_config(base, self.params, self.extras, creating=self.created)
         rescue.keep_mark(plan, config)
         for key in sorted(keep):

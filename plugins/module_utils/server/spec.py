@@ -278,6 +278,26 @@ def validate(params):
     return extras
 
 
+def check_balloon(config, params):
+    """The ``balloon`` and ``memory`` the config will have, as qemu-server API2/Qemu.pm update_vm_api checks them
+    (7.x to 9.x: "balloon value too large (must be smaller than assigned memory)"): the values given, else those of
+    ``config`` (the server's, pending applied, or for a new server its template's), else Proxmox's 512 MiB. InputError
+    naming ``balloon`` (or ``memory`` when only memory was given), before any write."""
+    if params.get("memory") is None and params.get("balloon") is None:
+        return
+    memory = params.get("memory") or qc.parse_memory(config.get("memory")) or 512
+    balloon = params.get("balloon")
+    if balloon is None and config.get("balloon") not in (None, ""):
+        balloon = int(config["balloon"])
+    if not balloon or balloon <= memory:
+        return
+    if params.get("balloon") is not None:
+        raise InputError("balloon: %s MiB is more than the server's memory (%s MiB); give memory too, or a smaller "
+                         "balloon" % (balloon, memory), option="balloon")
+    raise InputError("memory: %s MiB is less than the server's balloon (%s MiB); give a balloon up to memory too"
+                     % (memory, balloon), option="memory")
+
+
 # --- comparison --------------------------------------------------------------------------------------------------
 
 class ConfigPlan(object):
