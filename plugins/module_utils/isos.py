@@ -20,6 +20,7 @@ import re
 from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import reconcile
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_guests, list_nodes
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import is_disk_key, parse_drive
@@ -185,9 +186,7 @@ class IsoRun(object):
                 self.downloaded.append(node)
             if self.check_mode:
                 continue
-            upid = self.client.post(api_path("nodes", node, "storage", self.storage, "download-url"), data=data,
-                                    deadline=self.deadline)
-            started.append((node, exists, upid))
+            started.append((node, exists, self._start_download(node, name, data)))
         if not started:
             return
         if not self.params.get("wait", True):
@@ -213,6 +212,26 @@ class IsoRun(object):
         if failures:
             failed = [t for t in done if exit_status_of(t) != "OK"]
             raise TaskFailed("; ".join(failures), tasks=self.tasks, log_tail=failed[0].get("log_tail") or [])
+
+    def _start_download(self, node, name, data):
+        """POST download-url on ``node`` once; its UPID. After an unknown outcome (dropped connection, read timeout,
+        596) the ``download`` task it started (its id is the file name) is looked up in the node's task list instead
+        of sending it again; ProxmoxError (unknown) when none appears."""
+        path = api_path("nodes", node, "storage", self.storage, "download-url")
+        since = reconcile.write_started(self.client)
+        try:
+            return self.client.post(path, data=data, deadline=self.deadline)
+        except ProxmoxError as err:
+            if err.kind != ProxmoxError.UNKNOWN:
+                raise
+            upid = reconcile.find_started_task(self.client, node, "download", since, task_id=name,
+                                               deadline=self.deadline)
+            if upid:
+                return upid
+            raise ProxmoxError("the download of %s to %s on %s got no answer (%s) and no download task appeared; not "
+                               "sending it again - run the module again to see whether the file is there"
+                               % (name, self.storage, node, err.message), kind=ProxmoxError.UNKNOWN, method="POST",
+                               path=path)
 
     def ensure_absent(self, nodes, before, volid):
         holders = [node for node in nodes if any(i["volid"] == volid for i in before[node])]

@@ -159,3 +159,19 @@ def test_iso_url_password_never_shown(fresh, run_playbook):
     assert good["changed"] and good["downloaded"] == ["pve1"], good
     assert secret not in str(bad) and secret not in str(good), (bad, good)
     assert secret not in run.stdout, [line for line in run.stdout.splitlines() if secret in line]
+
+
+def test_iso_download_whose_answer_is_lost_is_followed_not_sent_again(fresh, run_playbook):
+    """The connection drops after download-url was sent (the download started): the run finds the download task in
+    the node's task list, waits for it and says changed: true, sending the request once; the next run changes
+    nothing."""
+    sim = fresh
+    url = "https://iso.pvesim.test/lost-answer.iso?size=100M"
+    sim.fault(kind="drop", method="POST", path="/download-url$", count=1)
+    mark = sim.mark()
+    run = run_playbook([task("lost", ISO, url=url, node="pve1"), task("again", ISO, url=url, node="pve1")])
+    lost, again = res(run, "lost"), res(run, "again")
+    assert not lost["failed"] and lost["changed"] and lost["downloaded"] == ["pve1"], lost
+    assert [t["exitstatus"] for t in lost["tasks"]] == ["OK"], lost
+    assert not again["failed"] and not again["changed"], again
+    assert [w["path"] for w in sim.writes(mark)] == ["/api2/json/nodes/pve1/storage/local/download-url"]
