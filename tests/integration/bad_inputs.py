@@ -29,6 +29,8 @@ CONNECTION = [
     ("api_timeout not a number", {"api_timeout": "soon"}, "api_timeout"),
     ("api_connect_timeout -5", {"api_connect_timeout": -5}, "api_connect_timeout"),
     ("api_connect_timeout 0", {"api_connect_timeout": 0}, "api_connect_timeout"),
+    ("api_connect_timeout 1e12", {"api_connect_timeout": 1e12}, "api_connect_timeout"),
+    ("api_timeout 1e308", {"api_timeout": 1e308}, "api_timeout"),
     ("api_port 70000", {"api_port": 70000}, "api_port"),
     ("api_port 0", {"api_port": 0}, "api_port"),
     ("api_port -1", {"api_port": -1}, "api_port"),
@@ -52,6 +54,7 @@ CONNECTION = [
 WAIT = [
     ("wait_timeout -1", {"wait_timeout": -1}, "wait_timeout"),
     ("wait_timeout 0", {"wait_timeout": 0}, "wait_timeout"),
+    ("wait_timeout 1e308", {"wait_timeout": 1e308}, "wait_timeout"),
 ]
 
 NEW = {"name": "new1", "template": TEMPLATE}
