@@ -211,7 +211,10 @@ class IsoRun(object):
                                                                            status))
         if failures:
             failed = [t for t in done if exit_status_of(t) != "OK"]
-            raise TaskFailed("; ".join(failures), tasks=self.tasks, log_tail=failed[0].get("log_tail") or [])
+            err = TaskFailed("; ".join(failures), tasks=self.tasks, log_tail=failed[0].get("log_tail") or [])
+            if self.downloaded:         # the other nodes' downloads worked: the run changed those
+                err.extra.update({"changed": True, "downloaded": list(self.downloaded)})
+            raise err
 
     def _start_download(self, node, name, data):
         """POST download-url on ``node`` once; its UPID. After an unknown outcome (dropped connection, read timeout,

@@ -175,3 +175,16 @@ def test_iso_download_whose_answer_is_lost_is_followed_not_sent_again(fresh, run
     assert [t["exitstatus"] for t in lost["tasks"]] == ["OK"], lost
     assert not again["failed"] and not again["changed"], again
     assert [w["path"] for w in sim.writes(mark)] == ["/api2/json/nodes/pve1/storage/local/download-url"]
+
+
+def test_iso_download_failing_on_one_node_says_what_it_changed(fresh, run_playbook):
+    """Two nodes download, one download task fails: the run fails, but the other node has the file now - changed:
+    true and downloaded names it; the next run downloads to the failed node only."""
+    sim = fresh
+    url = "https://iso.pvesim.test/half.iso?size=100M"
+    sim.fault(kind="task_fail", type="download", message="download failed: injected by the test", count=1)
+    run = run_playbook([task("half", ISO, url=url), task("rest", ISO, url=url)])
+    half, rest = res(run, "half"), res(run, "rest")
+    assert half["failed"] and "injected by the test" in half["msg"], half
+    assert half["changed"] is True and len(half["downloaded"]) == 1, half
+    assert not rest["failed"] and rest["changed"] and rest["downloaded"] != half["downloaded"], rest
