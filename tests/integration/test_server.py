@@ -274,6 +274,26 @@ def test_refused_shutdown_fails_with_log_and_hint(sim, run_playbook):
     assert [w["params"].get("forceStop") for w in writes if w["path"].endswith("/shutdown")] == [1]
 
 
+def test_restart_of_a_guest_ignoring_acpi_honours_shutdown_timeout_and_force_stop(sim, run_playbook):
+    """state restarted: the reboot waits shutdown_timeout for the guest's shutdown (qemu-server vm_reboot's
+    ``timeout``); when it does not shut down the run fails with the hint, and with force_stop it is stopped hard and
+    started again."""
+    sim.reset()
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "rb1", "template": "debian-12",
+                                                                            "state": "started"})
+    assert run.ok, run
+    sim.fault(kind="ignore_acpi", vmid=built["vmid"], count=2)
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rb1", "state": "restarted", "shutdown_timeout": 5})
+    assert not run.ok and result["step"] == "reboot", result
+    assert "got timeout" in result["msg"] and "force_stop" in result["msg"], result["msg"]
+    assert [w["params"] for w in writes if w["path"].endswith("/reboot")] == [{"timeout": 5}]
+    run, result, unused, writes = run_one(run_playbook, sim, {"name": "rb1", "state": "restarted", "shutdown_timeout": 5,
+                                                              "force_stop": True})
+    assert run.ok and result["changed"] and result["status"] == "running", result
+    assert [w["path"].rsplit("/", 1)[-1] for w in writes] == ["reboot", "stop", "start"]
+    assert sim.guest(built["vmid"])["_status"] == "running"
+
+
 def test_rebuilt_and_absent_in_check_mode_send_nothing(sim, run_playbook):
     sim.reset()
     run, built, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "chk1", "template": "debian-12", "state": "started"})
