@@ -279,8 +279,8 @@ def test_restart_of_a_guest_ignoring_acpi_honours_shutdown_timeout_and_force_sto
     ``timeout``); when it does not shut down the run fails with the hint, and with force_stop it is stopped hard and
     started again."""
     sim.reset()
-    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, {"name": "rb1", "template": "debian-12",
-                                                                            "state": "started"})
+    build = {"name": "rb1", "template": "debian-12", "state": "started"}
+    run, built, unused_requests, unused_writes = run_one(run_playbook, sim, build)
     assert run.ok, run
     sim.fault(kind="ignore_acpi", vmid=built["vmid"], count=2)
     run, result, unused, writes = run_one(run_playbook, sim, {"name": "rb1", "state": "restarted", "shutdown_timeout": 5})
