@@ -160,6 +160,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import Pr
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, scrub
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.module import (
     connection_argument_spec, credentials_from_env)
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.validate import check_connection
 
 FILTER_KEYS = ("nodes", "pools", "tags", "status", "names", "exclude_names")
 
@@ -225,7 +226,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         client = None
         try:
             settings = self._settings()
-            client = ProxmoxClient.from_params(self._connection_params())
+            params = self._connection_params()
+            # the modules' checks (ProxmoxModule): timeouts, ports, user and token forms, secrets - naming the option
+            port = params.get("api_port")
+            check_connection(params, port_given=port is not None,
+                             port_from_env=port is not None and os.environ.get("PROXMOX_PORT", "").strip() == str(port))
+            client = ProxmoxClient.from_params(params)
             client.allow_threads(settings["workers"])
             records, warnings = inv.gather(client, **settings)
         except (InputError, ProxmoxError) as err:

@@ -244,7 +244,7 @@ def resize(client, node, vmid, disk=None, size=None, increase=None, wait=True, d
     try:
         return resizer(client, node, vmid, plan, wait, deadline)
     except ProxmoxError as err:
-        raise _explain(err, plan, option)
+        raise _explain(err, plan, "increase" if increase is not None else option)
 
 
 def _explain(err, plan, option):

@@ -224,6 +224,15 @@ def is_locked_failure(err):
 
 
 _ALREADY_RUNNING_RE = re.compile(r"^VM \d+ already running$")
+# qemu-server vm_stop (shutdown, and the shutdown of a reboot): the guest did not power down within its timeout
+_SHUTDOWN_TIMEOUT_RE = re.compile(r"VM quit/powerdown failed")
+
+
+def is_shutdown_timeout(err):
+    """True when a shutdown or reboot task (TaskFailed ``err``) ended "VM quit/powerdown failed - got timeout"
+    (qemu-server vm_stop): the guest ignored the ACPI request and still runs."""
+    return any(_SHUTDOWN_TIMEOUT_RE.search(str(exit_status_of(task) or ""))
+               for task in getattr(err, "tasks", None) or [])
 
 
 def is_already_running(err):

@@ -17,7 +17,10 @@ __metaclass__ = type
 
 import re
 
+from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
+
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils import reconcile
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import list_guests, list_nodes
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import is_disk_key, parse_drive
@@ -35,6 +38,19 @@ def filename_from_url(url):
     """The last path component of ``url`` (query and fragment dropped)."""
     path = re.sub(r"[?#].*$", "", url.split("://", 1)[-1])
     return path.rsplit("/", 1)[-1] if "/" in path else ""
+
+
+def url_secrets(url):
+    """The password of ``url``'s user info (``https://user:password@host/...``), as written and percent-decoded:
+    secrets to hide from results, messages and task logs (pve-common download_file_from_url prints the URL). []
+    when there is none."""
+    try:
+        password = urlsplit(str(url or "")).password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    return sorted(set([password, unquote(password)]), key=len, reverse=True)
 
 
 def check_filename(name, option="filename"):
@@ -170,9 +186,7 @@ class IsoRun(object):
                 self.downloaded.append(node)
             if self.check_mode:
                 continue
-            upid = self.client.post(api_path("nodes", node, "storage", self.storage, "download-url"), data=data,
-                                    deadline=self.deadline)
-            started.append((node, exists, upid))
+            started.append((node, exists, self._start_download(node, name, data)))
         if not started:
             return
         if not self.params.get("wait", True):
@@ -197,7 +211,30 @@ class IsoRun(object):
                                                                            status))
         if failures:
             failed = [t for t in done if exit_status_of(t) != "OK"]
-            raise TaskFailed("; ".join(failures), tasks=self.tasks, log_tail=failed[0].get("log_tail") or [])
+            err = TaskFailed("; ".join(failures), tasks=self.tasks, log_tail=failed[0].get("log_tail") or [])
+            if self.downloaded:         # the other nodes' downloads worked: the run changed those
+                err.extra.update({"changed": True, "downloaded": list(self.downloaded)})
+            raise err
+
+    def _start_download(self, node, name, data):
+        """POST download-url on ``node`` once; its UPID. After an unknown outcome (dropped connection, read timeout,
+        596) the ``download`` task it started (its id is the file name) is looked up in the node's task list instead
+        of sending it again; ProxmoxError (unknown) when none appears."""
+        path = api_path("nodes", node, "storage", self.storage, "download-url")
+        since = reconcile.write_started(self.client)
+        try:
+            return self.client.post(path, data=data, deadline=self.deadline)
+        except ProxmoxError as err:
+            if err.kind != ProxmoxError.UNKNOWN:
+                raise
+            upid = reconcile.find_started_task(self.client, node, "download", since, task_id=name,
+                                               deadline=self.deadline)
+            if upid:
+                return upid
+            raise ProxmoxError("the download of %s to %s on %s got no answer (%s) and no download task appeared; not "
+                               "sending it again - run the module again to see whether the file is there"
+                               % (name, self.storage, node, err.message), kind=ProxmoxError.UNKNOWN, method="POST",
+                               path=path)
 
     def ensure_absent(self, nodes, before, volid):
         holders = [node for node in nodes if any(i["volid"] == volid for i in before[node])]
@@ -225,6 +262,8 @@ class IsoRun(object):
 
 def run_iso(module):
     """jotun_iso: the result dict for module.run()."""
+    for secret in url_secrets(module.params.get("url")):
+        module.no_log_values.add(secret)     # masked by AnsibleModule in the result, the messages and the invocation
     result = IsoRun(module.client, dict(module.params), module.deadline(), check_mode=module.check_mode).run()
     if not getattr(module, "_diff", False):
         result.pop("diff", None)

@@ -158,7 +158,15 @@ class ProxmoxModule(AnsibleModule):
         else:
             payload.update({"msg": str(err), "exception": traceback.format_exc()})
         payload["msg"] = payload.get("msg") or "failed"
-        self.fail_json(**scrub_all(payload, self._secrets()))
+        self.fail_json(**self._warned(scrub_all(payload, self._secrets())))
+
+    def _warned(self, result):
+        """*result* without its ``warnings``, each given to warn() instead: passing warnings to exit_json/fail_json
+        is deprecated from ansible-core 2.19 (a DEPRECATION WARNING on every run); the result carries them all the
+        same."""
+        for text in result.pop("warnings", None) or []:
+            self.warn(text)
+        return result
 
     def run(self, fn):
         """exit_json(**fn(self)); our typed errors become fail_json through fail_from_error."""
@@ -166,4 +174,4 @@ class ProxmoxModule(AnsibleModule):
             result = fn(self) or {}
         except (ProxmoxError, InputError) as err:
             self.fail_from_error(err)
-        self.exit_json(**scrub_all(result, self._secrets()))
+        self.exit_json(**self._warned(scrub_all(result, self._secrets())))

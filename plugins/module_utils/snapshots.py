@@ -79,8 +79,9 @@ def validate(params):
     for option in ("vmstate", "description"):
         if params.get(option) and state != "present":
             raise InputError("%s: only used with state: present" % option, option=option)
-    if params.get("start") and state != "rolled_back":
-        raise InputError("start: only used with state: rolled_back", option="start")
+    for option in ("start", "force"):
+        if params.get(option) and state != "rolled_back":
+            raise InputError("%s: only used with state: rolled_back" % option, option=option)
 
 
 def _server(client, params, deadline):

@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import select_guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import check_filters, select_guests
 
 TIMEFRAMES = ("hour", "day", "week", "month", "year")
 LAYOUT_PVE2 = {"hour": (60, 70), "day": (1800, 70), "week": (10800, 70), "month": (43200, 70),
@@ -191,6 +191,10 @@ def gather_usage(client, vmids=None, names=None, tags=None, pools=None, nodes=No
 def run_usage(module):
     """jotun_server_usage: the result dict for module.run()."""
     params = module.params
+    if params.get("concurrency") is not None and params["concurrency"] < 1:
+        raise InputError("concurrency: must be 1 or more, got %s" % params["concurrency"], option="concurrency")
+    # the filters as jotun_server_info checks them: a node or pool that does not exist is a typo, not an empty bill
+    check_filters(module.client, params, deadline=module.deadline())
     result = gather_usage(module.client, vmids=params.get("vmid"), names=params.get("name"), tags=params.get("tags"),
                           pools=params.get("pool"), nodes=params.get("node"), period=params.get("period"),
                           since=params.get("since"), until=params.get("until"), cf=params.get("cf") or "AVERAGE",

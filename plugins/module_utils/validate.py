@@ -66,8 +66,11 @@ def check_port(value, option="api_port"):
     return check_int_range(value, option, PORT_MIN, PORT_MAX)
 
 
+MAX_SECONDS = 10 ** 9       # about 31 years: the longest timeout any run is given
+
+
 def check_positive(value, option, unit=" seconds"):
-    """A number greater than zero (a timeout, in seconds) as float; None passes."""
+    """A number greater than zero and at most MAX_SECONDS (a timeout, in seconds) as float; None passes."""
     if value is None:
         return None
     try:
@@ -76,6 +79,9 @@ def check_positive(value, option, unit=" seconds"):
         raise InputError("%s: expected a number of seconds, got %s" % (option, _show(value)), option=option)
     if math.isnan(number) or math.isinf(number) or number <= 0:
         raise InputError("%s: must be greater than 0%s, got %s" % (option, unit, value), option=option)
+    if number > MAX_SECONDS:
+        # the socket layer cannot wait that long ("timestamp out of range for platform time_t")
+        raise InputError("%s: must be at most %d%s, got %s" % (option, MAX_SECONDS, unit, value), option=option)
     return number
 
 

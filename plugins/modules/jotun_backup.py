@@ -118,6 +118,8 @@ options:
     description:
       - Make no new backup when one of this server on O(storage) is younger than this; return that one instead,
         unchanged. A number with a unit, V(90s), V(30m), V(24h), V(7d), V(2w), or plain seconds.
+      - With O(wait=true), a backup of the server already running on its node is waited for first; when it leaves an
+        archive younger than this on O(storage), that one is returned and no second backup is made.
       - Without it every run makes a backup.
     type: str
   keep_last:

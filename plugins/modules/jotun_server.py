@@ -430,13 +430,15 @@ options:
     default: none
     choices: [none, reboot]
   shutdown_timeout:
-    description: Seconds a graceful shutdown may take (O(state=stopped)).
+    description:
+      - Seconds a graceful shutdown may take (O(state=stopped), and the shutdown of a reboot with O(state=restarted) or
+        O(apply_pending=reboot)).
     type: int
     default: 120
   force_stop:
     description:
-      - Stop the server hard when a graceful shutdown did not finish within O(shutdown_timeout), and stop a running
-        server before deleting it (O(state=absent)).
+      - Stop the server hard when a graceful shutdown did not finish within O(shutdown_timeout) (a reboot stops
+        it hard and starts it again), and stop a running server before deleting it (O(state=absent)).
     type: bool
     default: false
   iso:

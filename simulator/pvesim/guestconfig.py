@@ -324,6 +324,7 @@ def update(state, guest, params):
     both = [k for k in deletes if k in changes] + [k for k in reverts if k in changes]
     if both:
         raise param_error({k: "you can't change and delete the same option" for k in both})
+    check_balloon(guest, changes)
     running = guest.status == "running"
     check_delete_protection(guest, deletes)
     for key in reverts:
@@ -346,6 +347,19 @@ def update(state, guest, params):
         else:
             set_key(state, guest, key, value)
             guest.pending.pop(key, None)
+
+
+def check_balloon(guest, changes):
+    """qemu-server API2/Qemu.pm update_vm_api (7.x to 9.x), with memory or balloon in the request: the balloon
+    (given, else pending, else current) must not exceed the memory (given, else pending, else current, else 512)."""
+    if not changes.get("memory") and changes.get("balloon") is None:
+        return
+    memory = changes.get("memory") or guest.pending.get("memory") or guest.config.get("memory") or 512
+    balloon = changes.get("balloon")
+    if balloon is None:
+        balloon = guest.pending.get("balloon") or guest.config.get("balloon")
+    if balloon and int(balloon) > int(str(memory).split(",")[0].replace("current=", "")):
+        raise fail("balloon value too large (must be smaller than assigned memory)")
 
 
 def apply_pending(state, guest):

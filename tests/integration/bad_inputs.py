@@ -29,6 +29,8 @@ CONNECTION = [
     ("api_timeout not a number", {"api_timeout": "soon"}, "api_timeout"),
     ("api_connect_timeout -5", {"api_connect_timeout": -5}, "api_connect_timeout"),
     ("api_connect_timeout 0", {"api_connect_timeout": 0}, "api_connect_timeout"),
+    ("api_connect_timeout 1e12", {"api_connect_timeout": 1e12}, "api_connect_timeout"),
+    ("api_timeout 1e308", {"api_timeout": 1e308}, "api_timeout"),
     ("api_port 70000", {"api_port": 70000}, "api_port"),
     ("api_port 0", {"api_port": 0}, "api_port"),
     ("api_port -1", {"api_port": -1}, "api_port"),
@@ -52,6 +54,7 @@ CONNECTION = [
 WAIT = [
     ("wait_timeout -1", {"wait_timeout": -1}, "wait_timeout"),
     ("wait_timeout 0", {"wait_timeout": 0}, "wait_timeout"),
+    ("wait_timeout 1e308", {"wait_timeout": 1e308}, "wait_timeout"),
 ]
 
 NEW = {"name": "new1", "template": TEMPLATE}
@@ -72,6 +75,8 @@ OWN = {
         ("cores 0", dict(NEW, cores=0), "cores"),
         ("memory 1", dict(NEW, memory=1), "memory"),
         ("balloon above memory", dict(NEW, memory=1024, balloon=2048), "balloon"),
+        ("balloon above the template's memory", dict(NEW, balloon=4096), "balloon"),
+        ("balloon above the server's memory", dict(OLD, balloon=4096), "balloon"),
         ("vlan 5000", dict(NEW, vlan=5000), "vlan"),
         ("rate_limit -1", dict(NEW, rate_limit=-1), "rate_limit"),
         ("shutdown_timeout -1", dict(OLD, shutdown_timeout=-1), "shutdown_timeout"),
@@ -165,6 +170,10 @@ OWN = {
         ("firewall ipfilter on a DHCP server", dict(OLD, firewall={"ipfilter": True}), "firewall.ipfilter"),
         ("firewall ipfilter on a new server without ipconfig", dict(NEW, firewall={"ipfilter": True}),
          "firewall.ipfilter"),
+        ("nameservers with ;", dict(NEW, nameservers=["1.1.1.1;rm"]), "nameservers"),
+        ("nameservers not an address", dict(NEW, nameservers=["dns.example"]), "nameservers"),
+        ("description of 8193 characters", dict(NEW, description="x" * 8193), "description"),
+        ("ipconfig 33 entries", dict(NEW, ipconfig=[{"ip": "dhcp"}] * 33), "ipconfig"),
     ],
     "jotun_server_info": [
         ("vmid 99", {"vmid": [99]}, "vmid"),
@@ -234,6 +243,8 @@ OWN = {
         ("restore storage without images", {"state": "restored", "volid": "ARCHIVE", "vmid": 500, "storage": "local"},
          "storage"),
         ("vmid and name", {"vmid": SERVER_VMID, "name": SERVER, "storage": "local"}, "name"),
+        ("notes of 1025 characters", dict(OLD, storage="local", notes="x" * 1025), "notes"),
+        ("notes of 513 lines", dict(OLD, storage="local", notes="x\n" * 513), "notes"),
     ],
     "jotun_backup_info": [
         ("vmid 99", {"vmid": 99}, "vmid"),

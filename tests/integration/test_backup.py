@@ -260,6 +260,20 @@ def test_backup_waits_for_a_running_backup_of_the_same_server(web, run_playbook)
     assert log[0] == "INFO: trying to get global lock - waiting..." and "INFO: got global lock" in log
 
 
+def test_max_age_waits_for_a_running_backup_instead_of_making_a_second(web, run_playbook):
+    """A backup of the server is running (a run that was stopped, a parallel run): with max_age the run waits for it
+    and, when it leaves an archive young enough on the storage, makes no second backup (changed: false)."""
+    web.fault(kind="task_duration", type="vzdump", seconds=100, count=1)     # about 5 s at speed 20
+    before = volids(web, 100)
+    first = web.api("POST", "/nodes/pve1/vzdump", vmid="100", storage="local", remove=0)
+    mark = web.mark()
+    res = outcome(run_playbook([task(B, vmid=100, storage="local", max_age="1h", wait_timeout=120)]))
+    assert not res["failed"] and res["changed"] is False, res
+    made = volids(web, 100) - before
+    assert web.wait_task(first)["exitstatus"] == "OK" and made == {res["volid"]}, (made, res)
+    assert posts(web, mark, "/vzdump") == []
+
+
 def test_backup_behind_a_backup_that_never_ends_fails_clearly(web, run_playbook):
     web.fault(kind="task_duration", type="vzdump", seconds=100000, count=1)
     web.api("POST", "/nodes/pve1/vzdump", vmid="100", storage="local", remove=0)

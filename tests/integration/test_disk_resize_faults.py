@@ -87,9 +87,13 @@ def test_lock_outlasting_the_deadline_names_the_lock(sim, run_playbook):
 def test_storage_without_room_names_size_and_storage(sim, run_playbook):
     make_vm(sim, 116)
     sim.fault(kind="storage_full", node="pve1", storage="local-lvm")
-    run = run_playbook([resize("grow", vmid=116, size="50G")])
+    run = run_playbook([resize("grow", vmid=116, size="50G"), resize("add", vmid=116, increase="48G")])
     result = run.task("grow")
     assert failed(run, "grow") and result["msg"].startswith("size: storage local-lvm has no room to grow scsi0 to 50G"), result
+    # the option the user gave is named: increase, not size
+    result = run.task("add")
+    assert failed(run, "add") and result["msg"].startswith("increase: storage local-lvm has no room to grow scsi0 to 50G"), \
+        result
     assert size_of(sim, 116) == 2 * G
 
 

@@ -207,6 +207,15 @@ def test_bad_options_fail_clearly(sim, tmp_path):
     assert "filters: unknown key(s) tag" in listing.warnings
     listing = run_inventory(sim, write_source(tmp_path, {}), env={"PROXMOX_TOKEN_SECRET": "wrong-secret-123"})
     assert "401" in listing.stderr and "wrong-secret-123" not in listing.stderr + str(listing.raw)
+    # connection options are checked as the modules check them, naming the option, before anything is sent
+    mark = sim.mark()
+    for options, wanted in (({"api_timeout": -1}, "api_timeout: must be greater than 0"),
+                            ({"api_connect_timeout": 0}, "api_connect_timeout: must be greater than 0"),
+                            ({"api_host": "127.0.0.1:8006", "api_port": 8006}, "api_port"),
+                            ({"api_user": "root", "api_password": "a-password-1"}, "api_user")):
+        listing = run_inventory(sim, write_source(tmp_path, options))
+        assert wanted in listing.warnings and not listing.hostvars, (options, listing.warnings)
+    assert sim.requests(mark) == []
 
 
 def test_ansible_doc_renders(sim):

@@ -143,3 +143,48 @@ def test_iso_library_mount_boot_order_and_rescue(fresh, run_playbook):
     assert not res(run, "back2")["changed"], res(run, "back2")
     final = sim.guest(100, current=True)
     assert final["boot"] == "order=scsi0;net0" and final["_status"] == "running"
+
+
+def test_iso_url_password_never_shown(fresh, run_playbook):
+    """A password in the URL's user info (https://user:password@host/...) is a secret: not in the failure message,
+    the task logs, the invocation (-vvv) or the output, whether the download fails or works."""
+    secret = "Url-pw-4711"
+    url = "https://bob:%s@iso.pvesim.test/private.iso" % secret
+    run = run_playbook([
+        task("badsum", ISO, url=url, checksum="0" * 64, node="pve1"),
+        task("good", ISO, url=url, node="pve1"),
+    ], args=["-vvv"])
+    bad, good = res(run, "badsum"), res(run, "good")
+    assert bad["failed"] and "download of" in bad["msg"] and not good["failed"], run
+    assert good["changed"] and good["downloaded"] == ["pve1"], good
+    assert secret not in str(bad) and secret not in str(good), (bad, good)
+    assert secret not in run.stdout, [line for line in run.stdout.splitlines() if secret in line]
+
+
+def test_iso_download_whose_answer_is_lost_is_followed_not_sent_again(fresh, run_playbook):
+    """The connection drops after download-url was sent (the download started): the run finds the download task in
+    the node's task list, waits for it and says changed: true, sending the request once; the next run changes
+    nothing."""
+    sim = fresh
+    url = "https://iso.pvesim.test/lost-answer.iso?size=100M"
+    sim.fault(kind="drop", method="POST", path="/download-url$", count=1)
+    mark = sim.mark()
+    run = run_playbook([task("lost", ISO, url=url, node="pve1"), task("again", ISO, url=url, node="pve1")])
+    lost, again = res(run, "lost"), res(run, "again")
+    assert not lost["failed"] and lost["changed"] and lost["downloaded"] == ["pve1"], lost
+    assert [t["exitstatus"] for t in lost["tasks"]] == ["OK"], lost
+    assert not again["failed"] and not again["changed"], again
+    assert [w["path"] for w in sim.writes(mark)] == ["/api2/json/nodes/pve1/storage/local/download-url"]
+
+
+def test_iso_download_failing_on_one_node_says_what_it_changed(fresh, run_playbook):
+    """Two nodes download, one download task fails: the run fails, but the other node has the file now - changed:
+    true and downloaded names it; the next run downloads to the failed node only."""
+    sim = fresh
+    url = "https://iso.pvesim.test/half.iso?size=100M"
+    sim.fault(kind="task_fail", type="download", message="download failed: injected by the test", count=1)
+    run = run_playbook([task("half", ISO, url=url), task("rest", ISO, url=url)])
+    half, rest = res(run, "half"), res(run, "rest")
+    assert half["failed"] and "injected by the test" in half["msg"], half
+    assert half["changed"] is True and len(half["downloaded"]) == 1, half
+    assert not rest["failed"] and rest["changed"] and rest["downloaded"] != half["downloaded"], rest

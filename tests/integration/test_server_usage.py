@@ -110,7 +110,18 @@ def test_usage_input_errors(fleet, run_playbook):
         dict(usage("bad since", since="last tuesday"), ignore_errors=True),
         dict(usage("both", period="day", since="1d"), ignore_errors=True),
         dict(usage("backwards", since="1h", until="2h"), ignore_errors=True),
+        # a typo in a filter must not give an empty bill
+        dict(usage("unknown node", period="day", node=["pve9"]), ignore_errors=True),
+        dict(usage("unknown pool", period="day", pool=["customres"]), ignore_errors=True),
+        dict(usage("vmid 99", period="day", vmid=[99]), ignore_errors=True),
+        dict(usage("tag with comma", period="day", tags=["web,db"]), ignore_errors=True),
+        dict(usage("concurrency 0", period="day", concurrency=0), ignore_errors=True),
     ])
+    for title, option in (("unknown node", "node"), ("unknown pool", "pool"), ("vmid 99", "vmid"),
+                          ("tag with comma", "tags"), ("concurrency 0", "concurrency")):
+        result = run.task(title)
+        assert run.status(title) in ("failed", "ignored") and str(result.get("msg")).startswith(option + ": "), \
+            (title, result)
     assert "period" in run.task("no period")["msg"] and "since" in run.task("no period")["msg"]
     assert run.task("bad since")["msg"].startswith("since: ")
     assert "period" in run.task("both")["msg"]

@@ -48,10 +48,11 @@ def test_snapshot_lifecycle(fresh, run_playbook):
         task("nosnap", name="web01", state="rolled_back"),
         task("missing", name="web01", snapshot="nope", state="rolled_back"),
         task("nobody", name="nobody", snapshot="x1"),
+        task("forcetake", name="web01", snapshot="x1", force=True),    # force is for rolled_back, as start is
     ])
     for title, option in (("reserved", "snapshot"), ("badname", "snapshot"), ("nocount", "max_count"),
                           ("badprefix", "snapshot"), ("template", "name"), ("nosnap", "snapshot"),
-                          ("missing", "snapshot"), ("nobody", "name")):
+                          ("missing", "snapshot"), ("nobody", "name"), ("forcetake", "force")):
         out = res(bad, title)
         assert out["failed"] and out["msg"].startswith(option + ":"), (title, out)
     assert "template" in res(bad, "template")["msg"]

@@ -136,6 +136,23 @@ def test_tags_lower_cased_unique_sorted(any_sim):
     assert any_sim.get("/nodes/pve1/qemu/%d/config" % vmid)["tags"] == "alpha;db;web"
 
 
+def test_balloon_above_memory_refused(any_sim):
+    """qemu-server update_vm_api: "balloon value too large (must be smaller than assigned memory)" (500, nothing
+    written) for a balloon above the memory the config will have - given, pending or current - on every release."""
+    any_sim.reset()
+    vmid = _clone(any_sim)          # memory 2048 (debian-12)
+    path = "/nodes/pve1/qemu/%d/config" % vmid
+    for data in ({"balloon": 4096}, {"memory": 1024, "balloon": 1536}):
+        resp = any_sim.call("PUT", path, data=data)
+        assert resp.status_code == 500 and resp.reason.startswith("balloon value too large"), (data, resp.reason)
+    any_sim.write("PUT", path, balloon=1024)
+    resp = any_sim.call("PUT", path, data={"memory": 512})     # below the balloon the config keeps
+    assert resp.status_code == 500 and resp.reason.startswith("balloon value too large"), resp.reason
+    any_sim.write("PUT", path, memory=4096, balloon=3072)
+    config = any_sim.get(path)
+    assert (int(config["memory"]), int(config["balloon"])) == (4096, 3072)
+
+
 def _cipassword(sim, vmid):
     return next(g for g in sim.state()["guests"] if g["vmid"] == vmid)["config"]["cipassword"]
 

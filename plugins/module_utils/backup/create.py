@@ -23,7 +23,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import f
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed, TaskTimeout
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import start_task_once
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.retry import Deadline
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import started_task
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.tasks import TaskWaiter, started_task
 
 COMPRESS = {"zstd": "zstd", "gzip": "gzip", "lzo": "lzo", "none": "0"}
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
@@ -31,6 +31,8 @@ _AGE_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 # a vzdump task that failed on one of these wrote nothing: it is safe to start it again
 # the least time worth starting another attempt with
 MIN_ATTEMPT = 2.0
+# vzdump's notes-template maxLength (pve-guest-common PVE/VZDump/Common.pm), counted after escape_notes
+NOTES_TEMPLATE_MAX = 1024
 _LOCK_ERRORS = re.compile(r"can't lock file|\bis locked\b", re.IGNORECASE)
 # vzdump runs one job per node; a later job's log starts with this until the node's lock is free (PVE/VZDump.pm getlock)
 WAITING_FOR_NODE = "trying to get global lock - waiting..."
@@ -281,6 +283,20 @@ def archive_result(archive):
             "ctime_iso": archive["ctime_iso"], "archive": archive}
 
 
+def after_running_backup(client, node, vmid, storage, entry, max_age, before, deadline):
+    """With max_age: a vzdump task of VM ``vmid`` already running on ``node`` (a run that was stopped, a parallel
+    run, a job started by hand; ``GET /nodes/{node}/tasks?source=active&typefilter=vzdump&vmid=``) is waited for
+    (its failure is not ours), then the guest's archives on ``storage`` are listed again. Returns (the archive
+    younger than max_age or None, the archives as now listed); nothing running: (None, ``before``)."""
+    upids = guests.running_tasks(client, node, vmid=vmid, typefilter="vzdump", deadline=deadline)
+    if not upids:
+        return None, before
+    TaskWaiter(client).wait(upids, deadline, fail_on_error=False)
+    after = archives.list_storage_archives(client, node, storage, vmid=vmid, guest_type="qemu",
+                                           shared=entry["shared"], deadline=deadline)
+    return recent_archive(after, max_age, client.server_time()), after
+
+
 def ensure_backup(client, guest, params, deadline, check_mode=False):
     """state=present without volid: a backup of `guest` younger than max_age exists afterwards.
 
@@ -307,6 +323,8 @@ def ensure_backup(client, guest, params, deadline, check_mode=False):
     result = {"changed": False, "vmid": vmid, "node": node, "storage": storage, "volid": None, "size": None,
               "ctime": None, "ctime_iso": None, "archive": None, "tasks": [], "pruned": []}
     recent = recent_archive(before, max_age, client.server_time())
+    if recent is None and max_age and params.get("wait", True) and not check_mode:
+        recent, before = after_running_backup(client, node, vmid, storage, entry, max_age, before, deadline)
     if recent is not None:
         result.update(archive_result(recent))
         return result

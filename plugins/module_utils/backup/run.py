@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import archives
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup import create
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.create import ensure_backup
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.orphans import existing_vmids, mark_orphans
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.backup.orphans import prune_orphans
@@ -67,6 +68,14 @@ def check_params(params):
         checks.check_storage(params["storage"])
     if params.get("node") is not None:
         checks.check_node(params["node"])
+    notes = params.get("notes")
+    if notes and not params.get("volid"):
+        # a new backup's notes go to vzdump as notes-template: one line, escaped, at most 1024 characters
+        # (pve-guest-common PVE/VZDump/Common.pm); an archive's notes (with volid) have no limit
+        length = len(create.escape_notes(notes))
+        if length > create.NOTES_TEMPLATE_MAX:
+            raise InputError("notes: %d characters as vzdump's notes-template (newlines and backslashes count twice), "
+                             "Proxmox VE takes at most %d" % (length, create.NOTES_TEMPLATE_MAX), option="notes")
 
 
 def _check_volid(volid):

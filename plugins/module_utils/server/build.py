@@ -21,6 +21,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_conf
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import firewall
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
     BUILDING_LOCKS, current_guests, list_nodes, next_vmid, reservation_name, wait_unlocked_following)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
@@ -162,6 +163,11 @@ class Builder(object):
         run.check_disk_size(self.template_config)       # disk_size below the template's: refused before the clone
         nics.check_build(self.client, node, run.extras.get("networks"), self.template_config, run.carried,
                          deadline=run.deadline)
+        # balloon above the memory the new config will have (the template's, or a rebuild's carried values)
+        base = dict(self.template_config)
+        base.update((key, value) for key, value in ((run.carried or {}).get("settings") or {}).items()
+                    if key in ("memory", "balloon"))
+        spec.check_balloon(base, self.params)
         return template, node
 
     def create(self, vmid=None, node=None, placed=None):

@@ -389,6 +389,7 @@ class ServerRun(object):
         keep = self.kept(config)
         base = dict(config)
         base.update(keep)
+        spec.check_balloon(base, self.params)       # Proxmox VE would refuse the write
         plan = spec.plan_config(base, self.params, self.extras, creating=self.created)
         rescue.keep_mark(plan, config)
         for key in sorted(keep):
@@ -641,6 +642,9 @@ class ServerRun(object):
         params = {}
         if action == "shutdown":
             params = {"timeout": self.params.get("shutdown_timeout", 120), "forceStop": bool(self.params.get("force_stop"))}
+        elif action == "reboot":
+            # vm_reboot shuts the guest down (waiting up to timeout), then starts it; it has no forceStop
+            params = {"timeout": self.params.get("shutdown_timeout", 120)}
         locked = bool(guest.get("lock"))
         self.step = action
         for attempt in range(3):
@@ -660,6 +664,11 @@ class ServerRun(object):
             except TaskFailed as err:
                 if action == "start" and guests.is_already_running(err) and self.read_power_state(fresh=True) == wanted:
                     break           # a parallel run started it first: converged
+                if action == "reboot" and self.params.get("force_stop") and guests.is_shutdown_timeout(err):
+                    # the guest ignored the reboot's shutdown and still runs: hard stop, then start (force_stop)
+                    self.power("stop", "stopped")
+                    self.power("start", wanted)
+                    return
                 if attempt == 2 or not guests.is_locked_failure(err):
                     raise
                 locked = True
@@ -779,8 +788,10 @@ def _explain(err, run):
     extra = []
     if err.log_tail:
         extra.append("last log lines: %s" % " | ".join(line for line in err.log_tail[-5:] if line))
-    if run is not None and run.step == "shutdown" and not run.params.get("force_stop"):
-        extra.append("the guest did not shut down within shutdown_timeout; set force_stop: true to stop it hard")
+    if run is not None and run.step in ("shutdown", "reboot") and not run.params.get("force_stop") \
+            and guests.is_shutdown_timeout(err):
+        extra.append("the guest did not shut down within shutdown_timeout; set force_stop: true to stop it hard"
+                     + (" and start it again" if run.step == "reboot" else ""))
     if extra:
         err.message = "%s (step %s); %s" % (err.message, run.step if run else "-", "; ".join(extra))
         err.args = (err.message,)

@@ -14,6 +14,7 @@ module parameters and returns only the differences, with before/after for ``--di
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import ipaddress
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
@@ -182,6 +183,8 @@ def _check_range(params, option, low, high=None, unit=""):
 
 
 # a Linux interface name as PVE's pve-bridge-id format takes it: never empty, nothing a property string would split on
+MAX_NETS = 32               # qemu-server PVE/QemuServer.pm $MAX_NETS: net0..net31, ipconfig0..ipconfig31
+DESCRIPTION_MAX = 8192       # qemu-server: description maxLength 1024 * 8
 _BRIDGE_RE = re.compile(r"^[A-Za-z0-9][-_.A-Za-z0-9]{0,14}\Z")
 _CUSTOM_CPU_RE = re.compile(r"^custom-[A-Za-z0-9][-_.A-Za-z0-9]*\Z")
 
@@ -220,6 +223,18 @@ def validate(params):
         checks.check_plain(params["ciuser"], "ciuser", "a user name")
     if params.get("searchdomain"):
         checks.check_plain(params["searchdomain"], "searchdomain", "a DNS domain")
+    for server in qc.parse_nameservers(params.get("nameservers")):
+        # qemu-server's nameserver is format 'address-list' (pve-common JSONSchema pve_verify_address_list)
+        try:
+            ipaddress.ip_address(server)
+        except ValueError:
+            raise InputError("nameservers: %r is not an IP address (one DNS server address per list item)" % server,
+                             option="nameservers")
+    description = params.get("description")
+    if description is not None and len(description) > DESCRIPTION_MAX:
+        # qemu-server PVE/QemuServer.pm: description maxLength 8 KiB (characters), on every release
+        raise InputError("description: %d characters, Proxmox VE keeps at most %d" % (len(description), DESCRIPTION_MAX),
+                         option="description")
     _check_range(params, "cores", 1, 1024)
     _check_range(params, "sockets", 1, 64)
     _check_range(params, "memory", 16, unit=" MiB")
@@ -243,6 +258,9 @@ def validate(params):
         checks.check_plain(params["mac"], "mac", "a MAC address")
         extras["mac"] = qc.normalise_mac(params["mac"], option="mac")
     if params.get("ipconfig") is not None:
+        if len(params["ipconfig"]) > MAX_NETS:
+            raise InputError("ipconfig: %d entries, Proxmox VE has ipconfig0 to ipconfig%d (one per NIC)"
+                             % (len(params["ipconfig"]), MAX_NETS - 1), option="ipconfig")
         extras["ipconfig"] = [qc.ipconfig_from_option(item, index) for index, item in enumerate(params["ipconfig"])]
     if params.get("bridge") is not None and not _BRIDGE_RE.match(params["bridge"]):
         raise InputError("bridge: %r is not a bridge name (letters, digits, '-', '_' and '.', at most 15 characters, "
@@ -266,6 +284,26 @@ def validate(params):
     rescue.validate(params)
     extras["disks"] = datadisks.validate(params)
     return extras
+
+
+def check_balloon(config, params):
+    """The ``balloon`` and ``memory`` the config will have, as qemu-server API2/Qemu.pm update_vm_api checks them
+    (7.x to 9.x: "balloon value too large (must be smaller than assigned memory)"): the values given, else those of
+    ``config`` (the server's, pending applied, or for a new server its template's), else Proxmox's 512 MiB. InputError
+    naming ``balloon`` (or ``memory`` when only memory was given), before any write."""
+    if params.get("memory") is None and params.get("balloon") is None:
+        return
+    memory = params.get("memory") or qc.parse_memory(config.get("memory")) or 512
+    balloon = params.get("balloon")
+    if balloon is None and config.get("balloon") not in (None, ""):
+        balloon = int(config["balloon"])
+    if not balloon or balloon <= memory:
+        return
+    if params.get("balloon") is not None:
+        raise InputError("balloon: %s MiB is more than the server's memory (%s MiB); give memory too, or a smaller "
+                         "balloon" % (balloon, memory), option="balloon")
+    raise InputError("memory: %s MiB is less than the server's balloon (%s MiB); give a balloon up to memory too"
+                     % (memory, balloon), option="memory")
 
 
 # --- comparison --------------------------------------------------------------------------------------------------
