@@ -191,3 +191,8 @@ def scrub_all(value, secrets):
     if isinstance(value, str):
         return scrub(value, secrets)
     return value
+
+
+class StepStarted(Exception):
+    """Not an error: with ``wait: false`` a step's task was started (or found running), so the run ends at this step
+    and reports the task (jotun_server: server/run.py catches it)."""

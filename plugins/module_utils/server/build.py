@@ -25,7 +25,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import sp
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
     BUILDING_LOCKS, current_guests, list_nodes, next_vmid, reservation_name, wait_unlocked_following)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
-    InputError, ProxmoxError, TaskFailed, UNKNOWN)
+    InputError, ProxmoxError, StepStarted, TaskFailed, UNKNOWN)
 
 MAX_VMID_ATTEMPTS = 30
 TEMPLATE_LOCK_RETRIES = 3      # clone tasks started again after failing on the template's config lock
@@ -116,10 +116,6 @@ def candidate_vmid(free, last, attempt, rng=random):
     if attempt == 0:
         return base
     return base + rng.randint(0, 2 * attempt)
-
-
-class StepStarted(Exception):
-    """wait: false and a task was started (or found running): the run ends at this step."""
 
 
 class Builder(object):

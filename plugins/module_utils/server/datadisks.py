@@ -34,8 +34,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import StepStarted
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, StepStarted, UNKNOWN
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.carry import allocation
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size, parse_size
 
@@ -425,7 +424,7 @@ def ensure(run):
     ``remove_unlisted_disks``, ``PUT .../config delete=<slots>`` (detached: the volumes become ``unusedN``) and
     ``PUT .../config delete=<unusedN>`` (the volumes are deleted). Each config write carries the digest and is
     re-planned from a fresh read after a lost answer or a stale digest. Raises InputError / ProxmoxError;
-    StepStarted (server/build.py) when ``wait: false`` leaves a resize running.
+    StepStarted (errors.py) when ``wait: false`` leaves a resize running.
     """
     wanted = run.extras.get("disks")
     if wanted is None or run.guest is None:

@@ -27,9 +27,9 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import mi
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import nics
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import spec
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, RETRYABLE, UNKNOWN, StepStarted
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, TaskFailed
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import Builder, StepStarted, resolve_template
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import Builder, resolve_template
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import cluster
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import wait_named
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.reconcile import find_started_task, write_started
