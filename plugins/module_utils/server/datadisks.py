@@ -56,6 +56,9 @@ LOST = "DATA LOST"
 _NO_ROOM_RE = re.compile(r"no space|not enough (?:free )?space|insufficient free space|storage (?:is )?full|"
                          r"out of space", re.IGNORECASE)
 WRITE_ATTEMPTS = 3
+# the smallest data disk: a new disk is asked for in GiB (fractions to the millionth, about 1 KiB), and Proxmox VE
+# records a volume below 1 MiB as a bare byte count that no size option could ask for again
+MIN_SIZE = 1024 ** 2
 
 
 def argument_spec():
@@ -116,6 +119,9 @@ def validate(params):
                              option=option + ".slot")
         seen[slot] = option
         size = parse_size(item.get("size"), option=option + ".size")
+        if size < MIN_SIZE:
+            raise InputError("%s.size: %r is below %s: no data disk is that small (sizes are binary: 1G = 1024M)"
+                             % (option, item.get("size"), format_size(MIN_SIZE)), option=option + ".size")
         storage = item.get("storage")
         if storage is not None:
             checks.check_storage(storage, option + ".storage")

@@ -16,6 +16,8 @@ NIC: qemu-server ``parse_net``, ``random_ether_addr``). No API write here.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
+
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
@@ -91,6 +93,8 @@ def validate(params, ipconfig=None, bridge_ok=None, mac0=None):
                       "characters, like vmbr1)" % entry["bridge"])
         if entry["vlan"] is not None and not 0 <= entry["vlan"] <= 4094:
             _fail(where + ".vlan", "must be between 1 and 4094 (0 removes the tag), got %s" % entry["vlan"])
+        if entry["rate_limit"] is not None and not math.isfinite(entry["rate_limit"]):
+            _fail(where + ".rate_limit", "must be a finite number of MB/s, got %s" % entry["rate_limit"])
         if entry["rate_limit"] is not None and entry["rate_limit"] < 0:
             _fail(where + ".rate_limit", "must be at least 0 MB/s (0 removes the limit), got %s" % entry["rate_limit"])
         if entry["model"] is not None and entry["model"] not in MODELS:

@@ -126,3 +126,11 @@ def test_a_disk_pending_on_a_running_server_is_not_grown_before_its_start():
     assert err.value.option == "disks[0].size" and "next start" in str(err.value)
     datadisks._check_growable(_Run({"virtio2": {"value": CONFIG["virtio2"], "pending": "x"}}), result)
     datadisks._check_growable(_Run({}), result)
+
+
+@pytest.mark.parametrize("size", ["1.5K", "512K", "1048575"])
+def test_disk_below_one_mib_refused(size):
+    """Proxmox VE records such a volume as a bare byte count (size=2147) that reads as no size at all."""
+    with pytest.raises(InputError) as err:
+        datadisks.validate({"disks": [{"slot": "scsi1", "size": size}]})
+    assert err.value.option == "disks[0].size"

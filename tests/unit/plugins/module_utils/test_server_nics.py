@@ -62,6 +62,8 @@ def refused(**kwargs):
     ([{"bridge": "vmbr1,tag=5"}], "networks[0].bridge"),
     ([{"bridge": "vmbr1", "vlan": 4095}], "networks[0].vlan: must be between 1 and 4094"),
     ([{"bridge": "vmbr1", "rate_limit": -1}], "networks[0].rate_limit"),
+    ([{"bridge": "vmbr1", "rate_limit": float("nan")}], "networks[0].rate_limit: must be a finite number"),
+    ([{"bridge": "vmbr1", "rate_limit": float("inf")}], "networks[0].rate_limit: must be a finite number"),
     ([{"bridge": "vmbr1", "model": "virtio-net"}], "networks[0].model: 'virtio-net' is not a NIC model"),
     ([{"bridge": "vmbr1", "mac": "zz"}], "networks[0].mac"),
     ([{"bridge": "vmbr1", "mac": MAC1}, {"bridge": "vmbr1", "mac": MAC1.lower()}], "networks[1].mac"),
