@@ -259,8 +259,33 @@ class DiskPlan(object):
     __nonzero__ = __bool__
 
 
-def plan(config, wanted, params, boot):
+def current_sizes(config, pending):
+    """``config`` (pending values applied) with each pending drive value's ``size`` replaced by the current value's,
+    and the set of drive keys where they differed. A drive option changed on a running guest waits as a pending
+    value that keeps the size it was written with, while a resize changes the current value only (qemu-server
+    ``resize_vm`` writes ``$conf->{$disk}``, not the pending one): without this, such a disk would be grown again on
+    every run, and at the next start Proxmox VE would apply the pending value with the old size."""
+    stale = set()
+    if not pending:
+        return config, stale
+    config = dict(config)
+    for key, entry in pending.items():
+        if not SLOT_RE.match(key) or entry.get("pending") is None or entry.get("value") is None:
+            continue
+        now, then = _drive(entry["value"]), _drive(entry["pending"])
+        if now is None or then is None or now["size"] is None or now["volume"] != then["volume"]:
+            continue
+        if then["size"] != now["size"]:
+            config[key] = _join(then["volume"], then["options"], _raw_size(entry["value"]))
+            stale.add(key)
+    return config, stale
+
+
+def plan(config, wanted, params, boot, pending=None):
     """Compare ``config`` (pending values applied) with the ``wanted`` disks (validate()) and return a DiskPlan.
+    ``pending``: the guest's pending entries (guests.read_pending) when it runs - a listed disk whose pending value
+    carries an outdated size is grown from its current size and its pending value rewritten with that size
+    (current_sizes()).
 
     InputError (nothing written yet) naming ``disks[N].slot`` for the boot disk's slot or a slot holding a CD-ROM or
     cloud-init drive, ``disks[N].size`` for a size below the disk's (Proxmox VE never shrinks a disk), ``disks[N]
@@ -268,6 +293,7 @@ def plan(config, wanted, params, boot):
     """
     result = DiskPlan()
     listed = set()
+    config, stale = current_sizes(config, pending)
     fallback = default_storage(params, config, boot)
     for item in wanted:
         slot, option = item["slot"], item["option"]
@@ -303,10 +329,13 @@ def plan(config, wanted, params, boot):
                                    "(move it with the Proxmox VE disk move action)"
                                    % (option, slot, params.get("name"), drive["storage"], item["storage"]))
         merged = _merged_options(drive["options"], item["options"])
-        if merged != drive["options"]:
+        if merged != drive["options"] or slot in stale:
             result.update[slot] = _join(drive["volume"], merged, _raw_size(value))
         if target != drive["size"] or merged != drive["options"]:
             result.before[slot] = _show(value)
+            result.after[slot] = _join(drive["volume"], merged, format_size(target))
+        elif slot in stale:     # the pending value's size is brought to the disk's
+            result.before[slot] = _show(pending[slot]["pending"])
             result.after[slot] = _join(drive["volume"], merged, format_size(target))
     if params.get("remove_unlisted_disks"):
         for slot in data_disks(config, boot):
@@ -378,7 +407,7 @@ def preflight(run):
     # a rebuild recreates the data disks as they are (server/carry.py): the old config tells what disks asks of them
     config = run.config if run.config is not None else run.read_config()
     boot = disk_utils.boot_disk(config, option="disks")
-    disk_plan = plan(config, wanted, run.params, boot)
+    disk_plan = plan(config, wanted, run.params, boot, run.pending)
     check_storages(run.client, wanted, run.params, config, boot, run.guest["node"], deadline=run.deadline)
     _check_removable(config, disk_plan, run.params)
     _check_growable(run, disk_plan)
@@ -439,7 +468,7 @@ def ensure(run):
     if run.config is None or (run.changed and not run.check_mode):
         run.read_config()       # after a write, run.config is the prediction (spec.apply_plan), not volumes and sizes
     boot = disk_utils.boot_disk(run.config, option="disks")
-    disk_plan = plan(run.config, wanted, run.params, boot)
+    disk_plan = plan(run.config, wanted, run.params, boot, run.pending)
     for text in disk_plan.warnings:
         run.warn(text)
     if not disk_plan:
@@ -459,8 +488,11 @@ def ensure(run):
     written = []
     try:
         _write(run, wanted, boot, lambda p: dict(p.add, **p.update), written)
-        for slot, dummy, target, item in plan(run.config, wanted, run.params, boot).grow:
+        grown = plan(run.config, wanted, run.params, boot, run.pending).grow
+        for slot, dummy, target, item in grown:
             _grow(run, slot, target, item, written)
+        if grown and run.pending:       # an option change pending since the first write still has the old size
+            _write(run, wanted, boot, lambda p: dict(p.update), written)
         if run.params.get("remove_unlisted_disks"):
             _write(run, wanted, boot, lambda p: {"delete": ",".join(s for s, d, d2 in p.detach)} if p.detach else {},
                    written)
@@ -488,12 +520,12 @@ def _write(run, wanted, boot, data_of, written):
     A lost answer (596, timeout) or a stale digest: read and re-plan (a disk that exists now is never allocated
     again); a lock: wait for it under the deadline. At most WRITE_ATTEMPTS writes."""
     for attempt in range(WRITE_ATTEMPTS):
-        data = data_of(plan(run.config, wanted, run.params, boot))
+        data = data_of(plan(run.config, wanted, run.params, boot, run.pending))
         if not data:
             return
         if run.config.get("lock"):
             run.wait_unlocked()
-            data = data_of(plan(run.config, wanted, run.params, boot))
+            data = data_of(plan(run.config, wanted, run.params, boot, run.pending))
             if not data:
                 return
         try:

@@ -134,3 +134,15 @@ def test_disk_below_one_mib_refused(size):
     with pytest.raises(InputError) as err:
         datadisks.validate({"disks": [{"slot": "scsi1", "size": size}]})
     assert err.value.option == "disks[0].size"
+
+
+def test_pending_value_with_an_outdated_size_is_grown_from_the_current_size_and_rewritten():
+    """qemu-server resize_vm changes the current value only; the pending one (ssd=1 waiting) keeps size=1G."""
+    config = {"scsi0": "local-lvm:vm-100-disk-0,size=2G", "scsi1": "local-lvm:vm-100-disk-1,size=1G,ssd=1"}
+    pending = {"scsi1": {"value": "local-lvm:vm-100-disk-1,size=3G",
+                         "pending": "local-lvm:vm-100-disk-1,size=1G,ssd=1"}}
+    wanted = datadisks.validate({"disks": [{"slot": "scsi1", "size": "3G", "ssd": True}]})
+    disk_plan = datadisks.plan(config, wanted, {"name": "s"}, "scsi0", pending)
+    assert disk_plan.grow == []
+    assert disk_plan.update == {"scsi1": "local-lvm:vm-100-disk-1,size=3G,ssd=1"}
+    assert datadisks.plan(config, wanted, {"name": "s"}, "scsi0").grow[0][:3] == ("scsi1", 1024 ** 3, 3 * 1024 ** 3)
