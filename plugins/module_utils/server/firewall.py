@@ -578,6 +578,8 @@ def check_references(client, guest, spec, deadline=None):
             names[kind]["guest/"] = set(item["name"].lower() if kind == "alias" else item["name"] for item in items or [])
     if spec.get("ipfilter"):
         names["ipset"]["guest/"].add(IPFILTER_SET)
+    elif spec.get("ipfilter") is False:
+        names["ipset"]["guest/"].discard(IPFILTER_SET)      # the run deletes it (pve-firewall checks no rule then)
     for where, kind, scope, name in wanted:
         if scope == "sdn/":
             continue

@@ -146,3 +146,15 @@ def test_ipfilter_refused_with_a_firewalled_extra_nic():
     fw.check_extra_nics(config, [{"index": 2, "where": "networks[0]", "firewall": False}], {})
     fw.check_extra_nics(config, [], {"remove_unlisted_networks": True})       # net2 goes
     fw.check_extra_nics({"net0": config["net0"], "net1": "virtio,bridge=vmbr1"}, None, {})
+
+
+def test_rule_naming_the_ipfilter_set_that_ipfilter_false_deletes_refused():
+    """ipfilter: false deletes ipfilter-net0 after the rules are written; pve-firewall deletes a set without looking
+    at the rules naming it, which would then name no set (the rule is skipped with an error)."""
+    guest = {"node": "pve1", "vmid": 100}
+    client = Lister({"/nodes/pve1/qemu/100/firewall/ipset": [{"name": "ipfilter-net0"}]})
+    spec = fw.validate({"ipfilter": False, "rules": [{"action": "ACCEPT", "source": "+ipfilter-net0"}]})
+    with pytest.raises(InputError) as err:
+        fw.check_references(client, guest, spec)
+    assert err.value.message.startswith("firewall.rules[0].source: there is no IP set 'ipfilter-net0'")
+    fw.check_references(client, guest, fw.validate({"rules": [{"action": "ACCEPT", "source": "+ipfilter-net0"}]}))
