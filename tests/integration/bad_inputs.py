@@ -135,6 +135,8 @@ OWN = {
          "disks[1].slot"),
         ("disks slot of the boot disk", dict(OLD, disks=[{"slot": "scsi0", "size": "4G"}]), "disks[0].slot"),
         ("disks slot of the cloud-init drive", dict(OLD, disks=[{"slot": "ide2", "size": "4G"}]), "disks[0].slot"),
+        ("disks slot the rescue ISO goes into", dict(OLD, state="rescued", rescue_iso="systemrescue-11.02-amd64.iso",
+                                                     disks=[{"slot": "ide3", "size": "1G"}]), "disks[0].slot"),
         ("disks size garbage", dict(NEW, disks=[{"slot": "scsi1", "size": "lots"}]), "disks[0].size"),
         ("disks size bare number", dict(NEW, disks=[{"slot": "scsi1", "size": "10"}]), "disks[0].size"),
         ("disks size below 1M", dict(NEW, disks=[{"slot": "scsi1", "size": "1.5K"}]), "disks[0].size"),

@@ -35,6 +35,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.build import StepStarted
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.carry import allocation
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size, parse_size
@@ -399,6 +400,7 @@ def preflight(run):
     wanted = run.extras.get("disks")
     if wanted is None or run.guest is None:
         if wanted:
+            check_media_slot({}, wanted, run.params)
             check_storages(run.client, wanted, run.params, None, None, run.params.get("node"),
                            deadline=run.deadline)
         return
@@ -408,9 +410,28 @@ def preflight(run):
     config = run.config if run.config is not None else run.read_config()
     boot = disk_utils.boot_disk(config, option="disks")
     disk_plan = plan(config, wanted, run.params, boot, run.pending)
+    check_media_slot(config, wanted, run.params)
     check_storages(run.client, wanted, run.params, config, boot, run.guest["node"], deadline=run.deadline)
     _check_removable(config, disk_plan, run.params)
     _check_growable(run, disk_plan)
+
+
+def check_media_slot(config, wanted, params):
+    """A new data disk must not take the drive the run puts an ISO into (``state: rescued`` or ``iso``): the
+    server's CD-ROM drive, else ``ide3`` (server/rescue.py cdrom_drive) - the disk would be allocated, and the run
+    then fail. InputError naming ``disks[N].slot``, before any write. ``config``: the server's ({} for a new one)."""
+    if params.get("state") != "rescued" and params.get("iso") is None:
+        return
+    mark = rescue.read_mark(config.get("description"))
+    try:
+        drive = mark["drive"] if mark else rescue.cdrom_drive(config)
+    except InputError:
+        return      # ide3 already holds a disk: the rescue/iso step names that itself
+    for item in wanted:
+        if item["slot"] == drive and config.get(drive) is None:
+            raise InputError("%s.slot: %s is the drive %s puts its ISO into (the server has no other CD-ROM drive); "
+                             "pick another slot" % (item["option"], drive, "state=rescued" if params.get("state") ==
+                                                    "rescued" else "iso"), option=item["option"] + ".slot")
 
 
 def _check_growable(run, disk_plan):

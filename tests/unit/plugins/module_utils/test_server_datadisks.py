@@ -146,3 +146,14 @@ def test_pending_value_with_an_outdated_size_is_grown_from_the_current_size_and_
     assert disk_plan.grow == []
     assert disk_plan.update == {"scsi1": "local-lvm:vm-100-disk-1,size=3G,ssd=1"}
     assert datadisks.plan(config, wanted, {"name": "s"}, "scsi0").grow[0][:3] == ("scsi1", 1024 ** 3, 3 * 1024 ** 3)
+
+
+def test_disk_on_the_drive_the_rescue_iso_goes_into_refused():
+    wanted = datadisks.validate({"disks": [{"slot": "ide3", "size": "1G"}]})
+    config = {"scsi0": "local-lvm:vm-100-disk-0,size=2G", "ide2": "local-lvm:vm-100-cloudinit,media=cdrom"}
+    with pytest.raises(InputError) as err:
+        datadisks.check_media_slot(config, wanted, {"state": "rescued"})
+    assert err.value.option == "disks[0].slot"
+    datadisks.check_media_slot(config, wanted, {"state": "started"})
+    with_cdrom = dict(config, ide0="none,media=cdrom")      # the ISO goes into ide0
+    datadisks.check_media_slot(with_cdrom, wanted, {"state": "rescued"})
