@@ -150,3 +150,17 @@ def test_bridge_checks():
     client = Client()
     nics.check_bridges(client, "pve1", extras["networks"], spec.ConfigPlan())
     assert client.calls == []
+
+
+def test_mac_of_another_nic_of_the_server_refused():
+    """Proxmox VE takes two NICs with one MAC; the guest's network does not."""
+    with pytest.raises(InputError) as err:
+        planned(networks=[{"index": 2, "bridge": "vmbr1", "mac": MAC0.lower()}])
+    assert err.value.option == "networks" and "networks[0].mac" in err.value.message and "net0" in err.value.message
+    with pytest.raises(InputError) as err:
+        planned(networks=[{"index": 2, "bridge": "vmbr1", "mac": MAC1}])
+    assert "net1" in err.value.message
+    # the MAC moves: net1 is deleted, or net0 gets another MAC, or net1's own entry
+    assert planned(networks=[{"index": 2, "bridge": "vmbr1", "mac": MAC1}], remove_unlisted_networks=True)
+    assert planned(mac="BC:24:11:00:00:09", networks=[{"index": 2, "bridge": "vmbr1", "mac": MAC0}])
+    assert not planned(networks=[{"index": 1, "mac": MAC1}])
