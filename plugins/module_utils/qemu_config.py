@@ -232,6 +232,11 @@ def ipconfig_from_option(item, index=0, option="ipconfig"):
     if item is None:
         raise InputError("%s: empty entry" % where, option=option)
     if isinstance(item, str):
+        if item.strip().lower() != "dhcp":
+            keys = [part.split("=", 1)[0].strip() for part in item.split(",") if part.strip()]
+            twice = sorted(set(key for key in keys if keys.count(key) > 1))
+            if twice:       # Proxmox VE refuses it: "duplicate key in comma-separated list property"
+                raise InputError("%s: %s given twice in %r" % (where, twice[0], item), option=option)
         item = {"ip": "dhcp"} if item.strip().lower() == "dhcp" else parse_property_string(item)
     if not isinstance(item, dict):
         raise InputError("%s: expected a dict with ip, gw, ip6, gw6 or the string 'dhcp'" % where, option=option)

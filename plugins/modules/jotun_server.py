@@ -294,7 +294,9 @@ options:
         the new address is added before the old one is removed) and sets the C(ipfilter) option, so C(net0) may
         only send from those addresses. It needs static addresses - a new server needs O(ipconfig); C(dhcp) or
         C(auto) is refused. V(false) deletes the set and clears the option (Proxmox VE applies an existing
-        C(ipfilter-net0) set whatever the option says).
+        C(ipfilter-net0) set whatever the option says). V(true) is refused while a NIC besides C(net0) is on the
+        firewall (C(firewall=1)) - with the option on, Proxmox VE lets such a NIC send only from its own
+        C(ipfilter-netN) set, which this module does not fill, so it would lose its IPv4 traffic.
       - C(macfilter) (bool) - the C(macfilter) option (Proxmox VE's default is on).
       - C(policy_in), C(policy_out) - V(ACCEPT), V(REJECT) or V(DROP) (Proxmox VE's defaults are DROP and ACCEPT).
       - C(rules) - the server's B(complete) rule list, in order - rules on the server that are not listed are

@@ -140,3 +140,27 @@ def test_lost_answers_never_allocate_or_detach_twice(sim, run_playbook):
     assert run.status("full") == "ignored" and full["changed"] is False, full
     assert full["msg"].startswith("disks: no room for scsi3"), full["msg"]
     assert "scsi3" not in sim.guest(vmid)
+
+
+def test_option_pending_and_growth_in_one_run_converge(sim, run_playbook):
+    """A running server: an option Proxmox VE cannot hot-plug (ssd) waits as a pending drive value that keeps the
+    size it was written with, while the resize changes the current value only (qemu-server resize_vm). The run
+    rewrites the pending value with the grown size, and the next run writes nothing (it used to resize again on every
+    run, and the restart would have applied the old size)."""
+    sim.reset()
+    base = {"name": "dd3", "state": "started"}
+    changed = dict(base, disks=[{"slot": "scsi1", "size": "3G", "ssd": True}])
+    run = run_playbook([
+        task("build", dict(base, template="debian-12", disks=[{"slot": "scsi1", "size": "1G"}])),
+        task("change", changed),
+    ])
+    assert run.ok, run
+    vmid = run.task("build")["vmid"]
+    mark = sim.mark()
+    run = run_playbook([task("again", changed)])
+    assert run.ok, run
+    assert run.task("again")["changed"] is False, run.task("again")
+    assert sim.writes(mark) == []
+    pending = dict((e["key"], e) for e in sim.api("GET", "/nodes/pve1/qemu/%d/pending" % vmid))
+    assert "size=3G" in pending["scsi1"]["value"] and "size=3G" in pending["scsi1"]["pending"], pending["scsi1"]
+    assert "ssd=1" in pending["scsi1"]["pending"]

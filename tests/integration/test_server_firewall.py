@@ -44,9 +44,14 @@ def fw_writes(writes):
 def test_firewall_ipfilter_rules_idempotent_check_mode_and_rebuild(sim, run_playbook):
     sim.reset()
     mark = sim.mark()
-    run = run_playbook([{"name": "build", M: server("203.0.113.10")}])
+    run = run_playbook([{"name": "plan", M: server("203.0.113.10"), "check_mode": True, "diff": True},
+                        {"name": "build", M: server("203.0.113.10")}])
     assert run.ok, run
-    built = run.task("build")
+    plan, built = run.task("plan"), run.task("build")
+    # check mode on a server not built yet: the firewall it would get, nothing read of a guest that is not there
+    assert plan["changed"] is True
+    assert plan["diff"]["after"]["firewall"]["ipsets"] == {"ipfilter-net0": ["2001:db8::10", "203.0.113.10"]}
+    assert plan["firewall"]["rules"][0]["dport"] == "22"
     writes = sim.writes(mark)
     mark = sim.mark()
     run = run_playbook([

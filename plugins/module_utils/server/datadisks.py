@@ -35,6 +35,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError, StepStarted, UNKNOWN
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import rescue
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.carry import allocation
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size, parse_size
 
@@ -55,6 +56,9 @@ LOST = "DATA LOST"
 _NO_ROOM_RE = re.compile(r"no space|not enough (?:free )?space|insufficient free space|storage (?:is )?full|"
                          r"out of space", re.IGNORECASE)
 WRITE_ATTEMPTS = 3
+# the smallest data disk: a new disk is asked for in GiB (fractions to the millionth, about 1 KiB), and Proxmox VE
+# records a volume below 1 MiB as a bare byte count that no size option could ask for again
+MIN_SIZE = 1024 ** 2
 
 
 def argument_spec():
@@ -115,6 +119,9 @@ def validate(params):
                              option=option + ".slot")
         seen[slot] = option
         size = parse_size(item.get("size"), option=option + ".size")
+        if size < MIN_SIZE:
+            raise InputError("%s.size: %r is below %s: no data disk is that small (sizes are binary: 1G = 1024M)"
+                             % (option, item.get("size"), format_size(MIN_SIZE)), option=option + ".size")
         storage = item.get("storage")
         if storage is not None:
             checks.check_storage(storage, option + ".storage")
@@ -252,8 +259,33 @@ class DiskPlan(object):
     __nonzero__ = __bool__
 
 
-def plan(config, wanted, params, boot):
+def current_sizes(config, pending):
+    """``config`` (pending values applied) with each pending drive value's ``size`` replaced by the current value's,
+    and the set of drive keys where they differed. A drive option changed on a running guest waits as a pending
+    value that keeps the size it was written with, while a resize changes the current value only (qemu-server
+    ``resize_vm`` writes ``$conf->{$disk}``, not the pending one): without this, such a disk would be grown again on
+    every run, and at the next start Proxmox VE would apply the pending value with the old size."""
+    stale = set()
+    if not pending:
+        return config, stale
+    config = dict(config)
+    for key, entry in pending.items():
+        if not SLOT_RE.match(key) or entry.get("pending") is None or entry.get("value") is None:
+            continue
+        now, then = _drive(entry["value"]), _drive(entry["pending"])
+        if now is None or then is None or now["size"] is None or now["volume"] != then["volume"]:
+            continue
+        if then["size"] != now["size"]:
+            config[key] = _join(then["volume"], then["options"], _raw_size(entry["value"]))
+            stale.add(key)
+    return config, stale
+
+
+def plan(config, wanted, params, boot, pending=None):
     """Compare ``config`` (pending values applied) with the ``wanted`` disks (validate()) and return a DiskPlan.
+    ``pending``: the guest's pending entries (guests.read_pending) when it runs - a listed disk whose pending value
+    carries an outdated size is grown from its current size and its pending value rewritten with that size
+    (current_sizes()).
 
     InputError (nothing written yet) naming ``disks[N].slot`` for the boot disk's slot or a slot holding a CD-ROM or
     cloud-init drive, ``disks[N].size`` for a size below the disk's (Proxmox VE never shrinks a disk), ``disks[N]
@@ -261,6 +293,7 @@ def plan(config, wanted, params, boot):
     """
     result = DiskPlan()
     listed = set()
+    config, stale = current_sizes(config, pending)
     fallback = default_storage(params, config, boot)
     for item in wanted:
         slot, option = item["slot"], item["option"]
@@ -296,10 +329,13 @@ def plan(config, wanted, params, boot):
                                    "(move it with the Proxmox VE disk move action)"
                                    % (option, slot, params.get("name"), drive["storage"], item["storage"]))
         merged = _merged_options(drive["options"], item["options"])
-        if merged != drive["options"]:
+        if merged != drive["options"] or slot in stale:
             result.update[slot] = _join(drive["volume"], merged, _raw_size(value))
         if target != drive["size"] or merged != drive["options"]:
             result.before[slot] = _show(value)
+            result.after[slot] = _join(drive["volume"], merged, format_size(target))
+        elif slot in stale:     # the pending value's size is brought to the disk's
+            result.before[slot] = _show(pending[slot]["pending"])
             result.after[slot] = _join(drive["volume"], merged, format_size(target))
     if params.get("remove_unlisted_disks"):
         for slot in data_disks(config, boot):
@@ -363,6 +399,7 @@ def preflight(run):
     wanted = run.extras.get("disks")
     if wanted is None or run.guest is None:
         if wanted:
+            check_media_slot({}, wanted, run.params)
             check_storages(run.client, wanted, run.params, None, None, run.params.get("node"),
                            deadline=run.deadline)
         return
@@ -371,10 +408,29 @@ def preflight(run):
     # a rebuild recreates the data disks as they are (server/carry.py): the old config tells what disks asks of them
     config = run.config if run.config is not None else run.read_config()
     boot = disk_utils.boot_disk(config, option="disks")
-    disk_plan = plan(config, wanted, run.params, boot)
+    disk_plan = plan(config, wanted, run.params, boot, run.pending)
+    check_media_slot(config, wanted, run.params)
     check_storages(run.client, wanted, run.params, config, boot, run.guest["node"], deadline=run.deadline)
     _check_removable(config, disk_plan, run.params)
     _check_growable(run, disk_plan)
+
+
+def check_media_slot(config, wanted, params):
+    """A new data disk must not take the drive the run puts an ISO into (``state: rescued`` or ``iso``): the
+    server's CD-ROM drive, else ``ide3`` (server/rescue.py cdrom_drive) - the disk would be allocated, and the run
+    then fail. InputError naming ``disks[N].slot``, before any write. ``config``: the server's ({} for a new one)."""
+    if params.get("state") != "rescued" and params.get("iso") is None:
+        return
+    mark = rescue.read_mark(config.get("description"))
+    try:
+        drive = mark["drive"] if mark else rescue.cdrom_drive(config)
+    except InputError:
+        return      # ide3 already holds a disk: the rescue/iso step names that itself
+    for item in wanted:
+        if item["slot"] == drive and config.get(drive) is None:
+            raise InputError("%s.slot: %s is the drive %s puts its ISO into (the server has no other CD-ROM drive); "
+                             "pick another slot" % (item["option"], drive, "state=rescued" if params.get("state") ==
+                                                    "rescued" else "iso"), option=item["option"] + ".slot")
 
 
 def _check_growable(run, disk_plan):
@@ -432,7 +488,7 @@ def ensure(run):
     if run.config is None or (run.changed and not run.check_mode):
         run.read_config()       # after a write, run.config is the prediction (spec.apply_plan), not volumes and sizes
     boot = disk_utils.boot_disk(run.config, option="disks")
-    disk_plan = plan(run.config, wanted, run.params, boot)
+    disk_plan = plan(run.config, wanted, run.params, boot, run.pending)
     for text in disk_plan.warnings:
         run.warn(text)
     if not disk_plan:
@@ -452,8 +508,11 @@ def ensure(run):
     written = []
     try:
         _write(run, wanted, boot, lambda p: dict(p.add, **p.update), written)
-        for slot, dummy, target, item in plan(run.config, wanted, run.params, boot).grow:
+        grown = plan(run.config, wanted, run.params, boot, run.pending).grow
+        for slot, dummy, target, item in grown:
             _grow(run, slot, target, item, written)
+        if grown and run.pending:       # an option change pending since the first write still has the old size
+            _write(run, wanted, boot, lambda p: dict(p.update), written)
         if run.params.get("remove_unlisted_disks"):
             _write(run, wanted, boot, lambda p: {"delete": ",".join(s for s, d, d2 in p.detach)} if p.detach else {},
                    written)
@@ -481,12 +540,12 @@ def _write(run, wanted, boot, data_of, written):
     A lost answer (596, timeout) or a stale digest: read and re-plan (a disk that exists now is never allocated
     again); a lock: wait for it under the deadline. At most WRITE_ATTEMPTS writes."""
     for attempt in range(WRITE_ATTEMPTS):
-        data = data_of(plan(run.config, wanted, run.params, boot))
+        data = data_of(plan(run.config, wanted, run.params, boot, run.pending))
         if not data:
             return
         if run.config.get("lock"):
             run.wait_unlocked()
-            data = data_of(plan(run.config, wanted, run.params, boot))
+            data = data_of(plan(run.config, wanted, run.params, boot, run.pending))
             if not data:
                 return
         try:

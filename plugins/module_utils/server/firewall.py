@@ -273,6 +273,12 @@ def read(client, guest, deadline=None):
     return {"options": _plain(options), "digest": options.get("digest"), "ipsets": ipsets, "rules": rules}
 
 
+def empty_state():
+    """A firewall with nothing set, shaped like read(): what a server not built yet is previewed with in check mode
+    (a clone copies its template's firewall, which templates rarely have)."""
+    return {"options": {}, "digest": None, "ipsets": {}, "rules": []}
+
+
 def effective_options(options):
     """Options with Proxmox VE's defaults for those not set; booleans as bool."""
     merged = dict(DEFAULTS)
@@ -496,15 +502,47 @@ def preflight(run):
         return
     guest = run.guest
     check_references(run.client, guest, spec, deadline=run.deadline)
-    if not spec.get("ipfilter") or run.extras.get("ipconfig"):
+    if not spec.get("ipfilter"):
+        return
+    existing = guest is not None and guest.get("lock") not in ("clone", "create")
+    config = None
+    if existing:
+        config = run.config if run.config is not None else run.read_config()
+    check_extra_nics(config, run.extras.get("networks"), run.params)
+    if run.extras.get("ipconfig"):
         return
     if guest is None:
         raise InputError("firewall.ipfilter: a new server needs ipconfig with its static addresses (ipfilter allows "
                          "net0 to send from them only)", option="firewall.ipfilter")
-    if guest.get("lock") in ("clone", "create"):
-        return
-    config = run.config if run.config is not None else run.read_config()
-    static_addresses(_ipconfig0(config), "firewall.ipfilter")
+    if config is not None:
+        static_addresses(_ipconfig0(config), "firewall.ipfilter")
+
+
+def check_extra_nics(config, networks, params):
+    """``ipfilter`` and NICs besides net0 on the firewall: with the ``ipfilter`` option on, pve-firewall gives every
+    NIC with ``firewall=1`` that has no ``ipfilter-netN`` set an implicit one holding only its link-local address
+    (Firewall.pm ``$implicit_sets``), so netN could send no IPv4 at all; this module fills ``ipfilter-net0`` alone.
+    InputError naming ``firewall.ipfilter`` when a NIC the run leaves (``config``: the server's, None for a new one)
+    or sets up (``networks``: nics.validate()'s entries) would be such a NIC."""
+    listed = dict((entry["index"], entry) for entry in networks or [])
+    indexes = set(listed)
+    if config is not None:
+        for index, key in qc.indexed_keys(config, "net"):
+            if index >= 1 and not (params.get("remove_unlisted_networks") and networks is not None
+                                   and index not in listed):
+                indexes.add(index)
+    for index in sorted(indexes):
+        entry = listed.get(index) or {}
+        flag = entry.get("firewall")
+        if flag is None and config is not None and config.get("net%d" % index):
+            flag = qc.parse_net(config["net%d" % index]).get("firewall")
+        if flag and qc.parse_bool(flag):
+            raise InputError("firewall.ipfilter: net%d is on the firewall (firewall=1); with ipfilter on, Proxmox VE "
+                             "lets it send only from its own set ipfilter-net%d, which jotun_server does not fill (only "
+                             "ipfilter-net0), so net%d would lose its IPv4 traffic. Set firewall: false on net%d (%s) "
+                             "or ipfilter: false" % (index, index, index, index,
+                                                     entry.get("where") or "networks entry with index %d" % index),
+                             option="firewall.ipfilter")
 
 
 def _references(spec):
@@ -540,6 +578,8 @@ def check_references(client, guest, spec, deadline=None):
             names[kind]["guest/"] = set(item["name"].lower() if kind == "alias" else item["name"] for item in items or [])
     if spec.get("ipfilter"):
         names["ipset"]["guest/"].add(IPFILTER_SET)
+    elif spec.get("ipfilter") is False:
+        names["ipset"]["guest/"].discard(IPFILTER_SET)      # the run deletes it (pve-firewall checks no rule then)
     for where, kind, scope, name in wanted:
         if scope == "sdn/":
             continue
@@ -574,7 +614,10 @@ def ensure(run):
         return
     run.step = "firewall"
     writer = Writer(run.client, run.guest, run.check_mode, run.deadline)
-    state = read(run.client, run.guest, deadline=run.deadline)
+    if run.check_mode and run.created:
+        state = empty_state()       # check mode, a server not built yet: no vmid, no firewall to read
+    else:
+        state = read(run.client, run.guest, deadline=run.deadline)
     before = state if carried is None else carried      # a rebuilt server's is the old server's
     try:
         if carried is not None:

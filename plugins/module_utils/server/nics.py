@@ -16,6 +16,8 @@ NIC: qemu-server ``parse_net``, ``random_ether_addr``). No API write here.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
+
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
@@ -91,6 +93,8 @@ def validate(params, ipconfig=None, bridge_ok=None, mac0=None):
                       "characters, like vmbr1)" % entry["bridge"])
         if entry["vlan"] is not None and not 0 <= entry["vlan"] <= 4094:
             _fail(where + ".vlan", "must be between 1 and 4094 (0 removes the tag), got %s" % entry["vlan"])
+        if entry["rate_limit"] is not None and not math.isfinite(entry["rate_limit"]):
+            _fail(where + ".rate_limit", "must be a finite number of MB/s, got %s" % entry["rate_limit"])
         if entry["rate_limit"] is not None and entry["rate_limit"] < 0:
             _fail(where + ".rate_limit", "must be at least 0 MB/s (0 removes the limit), got %s" % entry["rate_limit"])
         if entry["model"] is not None and entry["model"] not in MODELS:
@@ -165,6 +169,7 @@ def plan(config_plan, config, params, entries):
     ipconfigN only when the ``ipconfig`` list does not set it)."""
     if entries is None:
         return
+    _check_macs(config, params, entries)
     listed = set()
     for entry in entries:
         key = "net%d" % entry["index"]
@@ -191,6 +196,30 @@ def plan(config_plan, config, params, entries):
         ipkey = "ipconfig%d" % index
         if config.get(ipkey) and index >= by_list and ipkey not in config_plan.delete:
             config_plan.remove(ipkey, config[ipkey], cloudinit=True)
+
+
+def _check_macs(config, params, entries):
+    """An entry's ``mac`` must not be the MAC another NIC of the server keeps (net0 unless ``mac`` changes it, a NIC
+    not listed unless ``remove_unlisted_networks`` deletes it, a listed one unless its entry gives another MAC):
+    Proxmox VE takes two NICs with one MAC, and the guest's network breaks. InputError naming ``networks``."""
+    listed = dict((entry["index"], entry) for entry in entries)
+    kept = {}
+    for index, key in qc.indexed_keys(config or {}, "net"):
+        if index == 0 and params.get("mac"):
+            continue
+        if index >= 1 and index not in listed and params.get(REMOVE_OPTION):
+            continue
+        if index in listed and listed[index].get("macaddr"):
+            continue
+        mac = qc.parse_net(config[key]).get("macaddr")
+        if mac:
+            kept[mac.upper()] = key
+    for entry in entries:
+        mac = entry.get("macaddr")
+        other = kept.get((mac or "").upper())
+        if other and other != "net%d" % entry["index"]:
+            _fail(entry["where"] + ".mac", "%s is the MAC of %s of the server already; two NICs with one MAC break "
+                  "the guest's network" % (mac, other))
 
 
 # --- checks against the node ---------------------------------------------------------------------------------------

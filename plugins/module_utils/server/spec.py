@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import math
 import re
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
@@ -177,6 +178,8 @@ def _check_range(params, option, low, high=None, unit=""):
     value = params.get(option)
     if value is None:
         return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError("%s: must be a finite number, got %s" % (option, value), option=option)
     if value < low or (high is not None and value > high):
         bound = "at least %s%s" % (low, unit) if high is None else "between %s and %s%s" % (low, high, unit)
         raise InputError("%s: must be %s, got %s" % (option, bound, value), option=option)

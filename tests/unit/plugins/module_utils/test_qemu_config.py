@@ -154,3 +154,10 @@ def test_check_sshkeys_refuses_what_ssh_keygen_would():
         with pytest.raises(InputError) as err:
             qc.check_sshkeys(keys)
         assert err.value.option == "sshkeys" and entry in err.value.message
+
+
+def test_ipconfig_string_with_a_key_twice_refused():
+    """Proxmox VE refuses it ("duplicate key in comma-separated list property"); the last one must not silently win."""
+    with pytest.raises(InputError) as err:
+        qc.ipconfig_from_option("ip=10.0.0.5/24,ip=dhcp", 1, option="ipconfig")
+    assert err.value.option == "ipconfig" and "ip given twice" in err.value.message

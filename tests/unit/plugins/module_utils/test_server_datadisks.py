@@ -126,3 +126,34 @@ def test_a_disk_pending_on_a_running_server_is_not_grown_before_its_start():
     assert err.value.option == "disks[0].size" and "next start" in str(err.value)
     datadisks._check_growable(_Run({"virtio2": {"value": CONFIG["virtio2"], "pending": "x"}}), result)
     datadisks._check_growable(_Run({}), result)
+
+
+@pytest.mark.parametrize("size", ["1.5K", "512K", "1048575"])
+def test_disk_below_one_mib_refused(size):
+    """Proxmox VE records such a volume as a bare byte count (size=2147) that reads as no size at all."""
+    with pytest.raises(InputError) as err:
+        datadisks.validate({"disks": [{"slot": "scsi1", "size": size}]})
+    assert err.value.option == "disks[0].size"
+
+
+def test_pending_value_with_an_outdated_size_is_grown_from_the_current_size_and_rewritten():
+    """qemu-server resize_vm changes the current value only; the pending one (ssd=1 waiting) keeps size=1G."""
+    config = {"scsi0": "local-lvm:vm-100-disk-0,size=2G", "scsi1": "local-lvm:vm-100-disk-1,size=1G,ssd=1"}
+    pending = {"scsi1": {"value": "local-lvm:vm-100-disk-1,size=3G",
+                         "pending": "local-lvm:vm-100-disk-1,size=1G,ssd=1"}}
+    wanted = datadisks.validate({"disks": [{"slot": "scsi1", "size": "3G", "ssd": True}]})
+    disk_plan = datadisks.plan(config, wanted, {"name": "s"}, "scsi0", pending)
+    assert disk_plan.grow == []
+    assert disk_plan.update == {"scsi1": "local-lvm:vm-100-disk-1,size=3G,ssd=1"}
+    assert datadisks.plan(config, wanted, {"name": "s"}, "scsi0").grow[0][:3] == ("scsi1", 1024 ** 3, 3 * 1024 ** 3)
+
+
+def test_disk_on_the_drive_the_rescue_iso_goes_into_refused():
+    wanted = datadisks.validate({"disks": [{"slot": "ide3", "size": "1G"}]})
+    config = {"scsi0": "local-lvm:vm-100-disk-0,size=2G", "ide2": "local-lvm:vm-100-cloudinit,media=cdrom"}
+    with pytest.raises(InputError) as err:
+        datadisks.check_media_slot(config, wanted, {"state": "rescued"})
+    assert err.value.option == "disks[0].slot"
+    datadisks.check_media_slot(config, wanted, {"state": "started"})
+    with_cdrom = dict(config, ide0="none,media=cdrom")      # the ISO goes into ide0
+    datadisks.check_media_slot(with_cdrom, wanted, {"state": "rescued"})

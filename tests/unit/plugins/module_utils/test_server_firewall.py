@@ -129,3 +129,32 @@ def test_references_looked_up_in_the_guest_then_the_cluster():
     client = Lister({})
     fw.check_references(client, guest, fw.validate({"rules": [{"action": "DROP", "proto": "tcp", "dport": "25"}]}))
     assert client.paths == []           # nothing named: nothing read
+
+
+def test_ipfilter_refused_with_a_firewalled_extra_nic():
+    """pve-firewall gives every firewall=1 NIC without its own ipfilter-netN an implicit link-local-only set when the
+    ipfilter option is on: net1 would lose IPv4. Listed, kept from the config, or taken off the firewall."""
+    listed = [{"index": 1, "where": "networks[0]", "firewall": True}]
+    with pytest.raises(InputError) as err:
+        fw.check_extra_nics(None, listed, {})
+    assert err.value.option == "firewall.ipfilter" and "net1" in err.value.message
+    config = {"net0": "virtio=BC:24:11:00:00:01,bridge=vmbr0,firewall=1",
+              "net2": "virtio=BC:24:11:00:00:02,bridge=vmbr1,firewall=1"}
+    with pytest.raises(InputError) as err:
+        fw.check_extra_nics(config, None, {})
+    assert "net2" in err.value.message
+    fw.check_extra_nics(config, [{"index": 2, "where": "networks[0]", "firewall": False}], {})
+    fw.check_extra_nics(config, [], {"remove_unlisted_networks": True})       # net2 goes
+    fw.check_extra_nics({"net0": config["net0"], "net1": "virtio,bridge=vmbr1"}, None, {})
+
+
+def test_rule_naming_the_ipfilter_set_that_ipfilter_false_deletes_refused():
+    """ipfilter: false deletes ipfilter-net0 after the rules are written; pve-firewall deletes a set without looking
+    at the rules naming it, which would then name no set (the rule is skipped with an error)."""
+    guest = {"node": "pve1", "vmid": 100}
+    client = Lister({"/nodes/pve1/qemu/100/firewall/ipset": [{"name": "ipfilter-net0"}]})
+    spec = fw.validate({"ipfilter": False, "rules": [{"action": "ACCEPT", "source": "+ipfilter-net0"}]})
+    with pytest.raises(InputError) as err:
+        fw.check_references(client, guest, spec)
+    assert err.value.message.startswith("firewall.rules[0].source: there is no IP set 'ipfilter-net0'")
+    fw.check_references(client, guest, fw.validate({"rules": [{"action": "ACCEPT", "source": "+ipfilter-net0"}]}))

@@ -62,6 +62,8 @@ def refused(**kwargs):
     ([{"bridge": "vmbr1,tag=5"}], "networks[0].bridge"),
     ([{"bridge": "vmbr1", "vlan": 4095}], "networks[0].vlan: must be between 1 and 4094"),
     ([{"bridge": "vmbr1", "rate_limit": -1}], "networks[0].rate_limit"),
+    ([{"bridge": "vmbr1", "rate_limit": float("nan")}], "networks[0].rate_limit: must be a finite number"),
+    ([{"bridge": "vmbr1", "rate_limit": float("inf")}], "networks[0].rate_limit: must be a finite number"),
     ([{"bridge": "vmbr1", "model": "virtio-net"}], "networks[0].model: 'virtio-net' is not a NIC model"),
     ([{"bridge": "vmbr1", "mac": "zz"}], "networks[0].mac"),
     ([{"bridge": "vmbr1", "mac": MAC1}, {"bridge": "vmbr1", "mac": MAC1.lower()}], "networks[1].mac"),
@@ -148,3 +150,17 @@ def test_bridge_checks():
     client = Client()
     nics.check_bridges(client, "pve1", extras["networks"], spec.ConfigPlan())
     assert client.calls == []
+
+
+def test_mac_of_another_nic_of_the_server_refused():
+    """Proxmox VE takes two NICs with one MAC; the guest's network does not."""
+    with pytest.raises(InputError) as err:
+        planned(networks=[{"index": 2, "bridge": "vmbr1", "mac": MAC0.lower()}])
+    assert err.value.option == "networks" and "networks[0].mac" in err.value.message and "net0" in err.value.message
+    with pytest.raises(InputError) as err:
+        planned(networks=[{"index": 2, "bridge": "vmbr1", "mac": MAC1}])
+    assert "net1" in err.value.message
+    # the MAC moves: net1 is deleted, or net0 gets another MAC, or net1's own entry
+    assert planned(networks=[{"index": 2, "bridge": "vmbr1", "mac": MAC1}], remove_unlisted_networks=True)
+    assert planned(mac="BC:24:11:00:00:09", networks=[{"index": 2, "bridge": "vmbr1", "mac": MAC0}])
+    assert not planned(networks=[{"index": 1, "mac": MAC1}])
