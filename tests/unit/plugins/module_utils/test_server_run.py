@@ -228,12 +228,14 @@ def test_rebuild_keeps_mac_and_cloudinit():
     assert result["vmid"] == built["vmid"] and result["status"] == "running"
     assert after["net0"] == "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
     assert after["ciuser"] == "ops" and after["ipconfig0"] == before["ipconfig0"]
-    # the name was reserved from before the destroy until the clone, then the reservation removed
+    # the name and the carried settings were reserved before the first change (the stop) until the settings were
+    # written back and the server started, then the reservation removed
     writes = [(e[0], e[1]) for e in pve.writes()]
     destroy = writes.index(("DELETE", "/nodes/pve1/qemu/%d" % built["vmid"]))
-    assert writes[destroy - 1] == ("POST", "/nodes/pve1/qemu")
+    reserve = writes.index(("POST", "/nodes/pve1/qemu"))
+    assert reserve < writes.index(("POST", "/nodes/pve1/qemu/%d/status/stop" % built["vmid"])) < destroy
     assert writes[destroy + 1] == ("POST", "/nodes/pve1/qemu/9000/clone")
-    assert writes[destroy + 2][0] == "DELETE"
+    assert writes[-1][0] == "DELETE" and writes[-2][1].endswith("/status/start")
     assert sorted(pve.guests) == [built["vmid"], 9000]
 
 
