@@ -105,7 +105,7 @@ options:
       - What a rebuild carries is kept, from before its first change until the new server has it, in a config-only
         guest C(jotun-rebuild-<vmid>.<name>) that also reserves the name. A rebuild whose run does not see its end
         (O(wait=false) ends the run at the clone, O(wait_timeout) passing, a killed run) is finished by the next run
-        of that server (any O(state)): it waits for the clone, writes the carried settings, firewall and data disks,
+        of that server (any O(state)), which waits for the clone, writes the carried settings, firewall and data disks,
         and removes that guest; a run with V(rebuilt) that finds an unfinished rebuild finishes it and does not
         rebuild again. See docs/server.md "Rebuild".
       - V(rescued) - the server boots the rescue ISO O(rescue_iso) with its disks attached - the ISO goes into its

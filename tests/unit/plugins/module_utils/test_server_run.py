@@ -441,7 +441,7 @@ def unfinished_rebuild(pve, vmid, until=0, running=True):
     record = {"vmid": vmid, "node": "pve1", "template": 9000, "pool": None, "running": running, "carried": carried,
               "vmgenid": None, "until": until}
     pve.guests[150] = {"node": "pve1", "status": "stopped",
-                       "config": {"name": "jotun-rebuild-%d.web01" % vmid, "description": carry.pack("x", record)}}
+                       "config": {"name": "jotun-rebuild-%s.web01" % vmid, "description": carry.pack("x", record)}}
 
 
 def test_a_rebuild_ended_before_its_destroy_is_given_back_or_rebuilt_from_its_record():
@@ -457,7 +457,7 @@ def test_a_rebuild_ended_before_its_destroy_is_given_back_or_rebuilt_from_its_re
     result = run(pve)
     assert result["changed"] and result["step"] == "done" and 150 not in pve.guests
     assert pve.guests[vmid]["config"]["protection"] == 1 and pve.guests[vmid]["status"] == "running"
-    assert not [w for w in pve.writes() if w[1].endswith("/clone") or w[1] == "/nodes/pve1/qemu/%d" % vmid]
+    assert not [w for w in pve.writes() if w[1].endswith("/clone") or w[1] == "/nodes/pve1/qemu/%s" % vmid]
     # state rebuilt goes on with that rebuild from its record, without a second reservation
     pve.guests[vmid]["config"]["net0"] = "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
     unfinished_rebuild(pve, vmid)
@@ -465,7 +465,7 @@ def test_a_rebuild_ended_before_its_destroy_is_given_back_or_rebuilt_from_its_re
     pve.log = []
     result = run(pve, template="debian-12", state="rebuilt")
     writes = [(w[0], w[1]) for w in pve.writes()]
-    assert ("DELETE", "/nodes/pve1/qemu/%d" % vmid) in writes and ("POST", "/nodes/pve1/qemu") not in writes
+    assert ("DELETE", "/nodes/pve1/qemu/%s" % vmid) in writes and ("POST", "/nodes/pve1/qemu") not in writes
     assert pve.guests[vmid]["config"]["net0"] == "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0" and 150 not in pve.guests
     assert pve.guests[vmid]["config"]["ciuser"] == "ops"
 
@@ -483,8 +483,8 @@ def test_a_destroyed_server_is_cloned_again_from_its_record_and_a_live_rebuild_w
         server_mod.ServerRun(pve, params(), deadline=Deadline(0.3)).run()
     assert "by another run" in str(err.value) and pve.writes() == []
     del pve.guests[150]
-    pve.guests[vmid] = {"node": "pve1", "status": "stopped", "config": dict(TEMPLATE, name="web01", cores=2,
-                                                                           ciuser="ops")}
+    config = dict(TEMPLATE, name="web01", cores=2, ciuser="ops")
+    pve.guests[vmid] = {"node": "pve1", "status": "stopped", "config": config}
     pve.guests[vmid]["config"].pop("template")
     pve.guests[vmid]["config"]["net0"] = "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
     unfinished_rebuild(pve, vmid, until=0, running=False)                # handed over
