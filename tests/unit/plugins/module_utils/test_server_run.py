@@ -497,3 +497,20 @@ def test_a_destroyed_server_is_cloned_again_from_its_record_and_a_live_rebuild_w
     assert str(config["cores"]) == "2"
     puts = [w for w in pve.writes() if w[0] == "PUT" and w[1] == "/nodes/pve1/qemu/150/config"]
     assert len(puts) == 1 and puts[0][2].get("digest")      # taken over with the reservation's digest
+
+
+def test_check_mode_on_an_unfinished_rebuild_writes_nothing():
+    pve = FakePve()
+    built = run(pve, template="debian-12", ciuser="ops")
+    vmid = built["vmid"]
+    unfinished_rebuild(pve, vmid, running=False)
+    pve.guests[vmid]["config"]["ciuser"] = "template-user"         # a finished clone without the carried settings
+    pve.guests[vmid]["config"]["smbios1"] = "uuid=new"
+    pve.log = []
+    result = run(pve, check_mode=True)
+    assert result["changed"] is True and pve.writes() == [] and 150 in pve.guests
+    result = run(pve)
+    assert result["changed"] is True and pve.guests[vmid]["config"]["ciuser"] == "ops" and 150 not in pve.guests
+    assert not [w for w in pve.writes() if w[1].endswith("/clone")]
+    pve.log = []
+    assert run(pve)["changed"] is False and pve.writes() == []
