@@ -207,8 +207,8 @@ def find_named(client, name, vmid=None, listed=None, deadline=None, templates=Fa
     return guest
 
 
-# A jotun_server rebuild keeps its server's name reserved from before it destroys the old guest until the new
-# clone's config carries the name: a config-only guest named RESERVATION_FORMAT % (vmid, name).
+# A jotun_server rebuild keeps its server's name reserved, and what it carries over (server/carry.py pack), from
+# before its first change until the new clone has it: a config-only guest named RESERVATION_FORMAT % (vmid, name).
 RESERVATION_FORMAT = "jotun-rebuild-%d.%s"
 _RESERVATION_RE = re.compile(r"^jotun-rebuild-(\d+)\.(.+)$")
 

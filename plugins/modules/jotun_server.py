@@ -102,6 +102,12 @@ options:
         deleted by Proxmox VE and not restored. Its own firewall (options, IP sets, rules) is read before the
         destroy and written back to the new server. The server stays in its backup jobs and HA
         (destroyed without purge); a protected server's protection is lifted for the rebuild and set again.
+      - What a rebuild carries is kept, from before its first change until the new server has it, in a config-only
+        guest C(jotun-rebuild-<vmid>.<name>) that also reserves the name. A rebuild whose run does not see its end
+        (O(wait=false) ends the run at the clone, O(wait_timeout) passing, a killed run) is finished by the next run
+        of that server (any O(state)), which waits for the clone, writes the carried settings, firewall and data disks,
+        and removes that guest; a run with V(rebuilt) that finds an unfinished rebuild finishes it and does not
+        rebuild again. See docs/server.md "Rebuild".
       - V(rescued) - the server boots the rescue ISO O(rescue_iso) with its disks attached - the ISO goes into its
         CD-ROM drive, which boots first, the old boot order is remembered in a last line of its description, and the
         server is started (rebooted when it was running). A later run with V(started) (or V(present), V(stopped),

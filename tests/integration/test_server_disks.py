@@ -89,11 +89,11 @@ def test_data_disk_added_grown_kept_and_removed(sim, run_playbook):
     ])
     remove, after, rebuild = run.task("remove"), run.task("after"), run.task("rebuild")
     assert remove["changed"] is True and after["changed"] is False, (remove, after)
-    # detached (the volume becomes unused0), then the unused volume deleted: two config writes; the next write is
-    # the rebuild's first (stopping the server): the run after the removal wrote nothing
+    # detached (the volume becomes unused0), then the unused volume deleted: two config writes; the next writes are
+    # the rebuild's first (its name reservation, then stopping the server): the run after the removal wrote nothing
     writes = sim.writes(mark)
     assert [w["params"].get("delete") for w in writes[:2]] == ["scsi2", "unused0"]
-    assert writes[2]["path"].endswith("/status/stop"), writes[2]
+    assert writes[2]["path"].endswith("/nodes/pve1/qemu") and writes[3]["path"].endswith("/status/stop"), writes[2:4]
     assert scsi2 not in volumes(sim, vmid)
     # the rebuild recreates scsi1 empty at its old size and options, then disks grows it
     assert rebuild["changed"] is True and rebuild["vmid"] == vmid and rebuild["status"] == "running", rebuild

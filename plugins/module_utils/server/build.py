@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import random
 import re
+import time
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import guests
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import placement
@@ -25,9 +26,10 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import sp
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
     BUILDING_LOCKS, current_guests, list_nodes, next_vmid, reservation_name, wait_unlocked_following)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
-    InputError, ProxmoxError, StepStarted, TaskFailed, UNKNOWN)
+    FINAL, RETRYABLE, InputError, ProxmoxError, StepStarted, TaskFailed, UNKNOWN)
 
 MAX_VMID_ATTEMPTS = 30
+OWNER_MARGIN = 60.0            # seconds past a rebuilding run's deadline after which its reservation is taken over
 TEMPLATE_LOCK_RETRIES = 3      # clone tasks started again after failing on the template's config lock
 
 
@@ -126,6 +128,7 @@ class Builder(object):
         self.client = run.client
         self.params = run.params
         self.template_config = None
+        self.record = None      # what the rebuild carries, as kept in its name reservation (reserve, claim)
 
     # --- create ------------------------------------------------------------------------------------------------
     def place(self, node=None):
@@ -320,6 +323,7 @@ class Builder(object):
         run.carried = carry.capture(config)
         firewall.capture(run)           # the destroy deletes the guest firewall: read it first
         run.was_running = run.guest.get("status") == "running"
+        run.old_vmgenid = config.get("vmgenid")
         run.diff.add("state", "present", "rebuilt")
         self.replace(skiplock=bool(config.get("lock") in ("clone", "create")))
 
@@ -344,49 +348,67 @@ class Builder(object):
                     return
 
     def replace(self, skiplock=False):
+        """Destroy the guest and clone the template into its vmid on its node. Before the first write the name
+        reservation is made (reserve) holding what the rebuild carries; it stays until the run has written that to
+        the new clone (ServerRun releases it after the power step). The stop and the destroy are waited for even with
+        ``wait: false`` (the run ends at the clone at the earliest). A run that ends or fails before the end hands the
+        reservation over (hand_over): a later run finishes the rebuild from it (resume)."""
         run = self.run
         if skiplock:
             run.check_may_skiplock()
         guest = dict(run.guest)
-        run.kept_pool = guest.get("pool")  # PVE drops a destroyed guest from its pool: the new one goes back in
+        if run.reserved is None:
+            run.kept_pool = guest.get("pool")  # PVE drops a destroyed guest from its pool: the new one goes back in
         # before anything is deleted: the template must be there and reach the server's node to build it again
         placed = self.place(guest["node"])
         run.changed = True
         if run.check_mode:
             run.config = run.read_config_or_none() or {}
             return
-        if guest.get("status") == "running":
-            run.power("stop", "stopped")
-        if run.carried is not None:
-            self.lift_protection()
-        reserved = self.reserve(guest)
+        fresh = run.reserved is None
+        if fresh:
+            self.reserve(guest, placed)
+        touched = False
+        waiting, run.wait = run.wait, True
         try:
+            if guest.get("status") == "running":
+                touched = True
+                run.power("stop", "stopped")
+            if run.carried is not None and run.carried.get("protected"):
+                touched = True
+                self.lift_protection()
             # a rebuild keeps the server in its backup jobs, replication and HA: no purge (PVE refuses to destroy an
             # HA-managed guest without purge, before any change: the run fails naming it)
-            run.destroy(skiplock=skiplock, purge=False if run.carried is not None else None)
-            run.config = None
             try:
-                self.create(vmid=guest["vmid"], placed=placed)
-            except StepStarted:         # wait: false - the name stays reserved until the clone's config carries it
-                self.wait_name_written([placed[0]["node"], guest["node"]])
+                run.destroy(skiplock=skiplock, purge=False if run.carried is not None else None)
+            except ProxmoxError as err:
+                if isinstance(err, TaskFailed) or err.kind == UNKNOWN or err.status is None:
+                    touched = True
                 raise
+            touched = True
         except Exception:
-            self.release(reserved, quiet=True)
+            run.wait = waiting
+            if fresh and not touched:
+                self.release(run.reserved, quiet=True)      # refused before anything changed: nothing to keep
+                run.reserved = None
             raise
-        self.release(reserved)
+        run.wait = waiting
+        run.config = None
+        self.create(vmid=guest["vmid"], placed=placed)
 
-    def reserve(self, guest):
-        """Keep the server's name reserved while it is rebuilt: a config-only guest named
-        cluster.reservation_name(name, vmid) on the server's node (``POST /nodes/{node}/qemu``, its qmcreate task
-        waited for), made before the old guest is destroyed. Between the destroy and the new clone's first config
-        write no guest carries the name; a run that finds the reservation waits for it to go instead of building a
-        second server (ServerRun.find). Returns {vmid, node} of the reservation."""
+    # --- the name reservation and its record ---------------------------------------------------------------------
+    def reserve(self, guest, placed):
+        """Keep the server's name reserved, and what the rebuild carries, while it is rebuilt: a config-only guest
+        named cluster.reservation_name(name, vmid) on the server's node (``POST /nodes/{node}/qemu``, its qmcreate
+        task waited for), made before anything of the old guest changes. Its ``description`` holds the record
+        (carry.pack; see record()). A run that finds it waits while the rebuilding run may still be working, then
+        finishes the rebuild (ServerRun.locate, resume). Sets ``run.reserved`` ({vmid, node}) and ``self.record``."""
         run = self.run
         name = self.params["name"]
-        data = {"name": reservation_name(name, guest["vmid"]),
-                "description": "jotun: keeps the name %s reserved while vmid %s is rebuilt (jotun_server "
-                               "state=rebuilt); it removes this guest when done - delete it only if no rebuild "
-                               "runs any more" % (name, guest["vmid"])}
+        self.record = {"vmid": int(guest["vmid"]), "node": guest["node"], "template": int(placed[0]["vmid"]),
+                       "pool": run.kept_pool, "running": bool(run.was_running), "carried": run.carried,
+                       "vmgenid": getattr(run, "old_vmgenid", None), "until": self.until()}
+        data = {"name": reservation_name(name, guest["vmid"]), "description": carry.pack(self.header(), self.record)}
         last = 0
         for attempt in range(MAX_VMID_ATTEMPTS):
             newid = candidate_vmid(next_vmid(self.client, deadline=run.deadline), last, attempt)
@@ -395,10 +417,156 @@ class Builder(object):
             except guests.VmidTaken:
                 last = newid
                 continue
+            run.step = "reserve"
             run.waiter.wait([upid], run.deadline)
-            return {"vmid": newid, "node": guest["node"]}
+            run.reserved = {"vmid": newid, "node": guest["node"]}
+            return run.reserved
         raise InputError("vmid: no free vmid found for the rebuild's name reservation after %d attempts"
                          % MAX_VMID_ATTEMPTS, option="vmid")
+
+    def header(self):
+        return ("jotun: server %s (vmid %s) is being rebuilt (jotun_server state=rebuilt); this guest keeps its name "
+                "and the settings the rebuild carries over until the new clone has them. Run the jotun_server task "
+                "again to finish the rebuild; do not delete this guest unless you give up the old settings"
+                % (self.params["name"], self.record["vmid"]))
+
+    def until(self):
+        """Epoch seconds at which this run's wait_timeout ends: after it (and OWNER_MARGIN) the run is surely over."""
+        remaining = self.run.deadline.remaining() if self.run.deadline is not None else float("inf")
+        return int(time.time() + min(remaining, 86400.0)) + 1
+
+    def hand_over(self):
+        """The run ends (``wait: false``, an error, wait_timeout) with the rebuild unfinished: mark the record as
+        free to take over at once (``until`` 0; ``PUT .../config`` of the reservation, sent even after the
+        deadline). Quiet: a failure here only makes the next run wait OWNER_MARGIN past this run's deadline."""
+        run = self.run
+        if run.reserved is None or run.check_mode or self.record is None:
+            return
+        try:
+            guests.update_config(self.client, run.reserved["node"], run.reserved["vmid"],
+                                 {"description": carry.pack(self.header(), dict(self.record, until=0))})
+        except ProxmoxError:
+            pass
+
+    def claim(self, entry):
+        """A reservation of the name exists (``entry``: a listing entry with ``reserved_vmid``): wait while the run
+        that made or took it may still work (its ``until`` plus OWNER_MARGIN; polling under wait_timeout), then take
+        it over: ``PUT .../config`` of the reservation with its digest and this run's ``until``, so that of two runs
+        only one finishes the rebuild. Returns True once taken (``run.reserved``, ``run.carried``... set), False
+        when the reservation went away meanwhile (look for the server again). A reservation without a record this
+        module can read (an older version's) is only waited for. Raises ProxmoxError (retryable) when wait_timeout
+        passes first. Check mode takes nothing."""
+        run = self.run
+        reserved = {"vmid": int(entry["vmid"]), "node": entry["node"]}
+        state = {}
+
+        def check():
+            config = guests.read_config_or_none(self.client, reserved["node"], reserved["vmid"], deadline=run.deadline)
+            if config is None:
+                return {}
+            record = carry.unpack(config.get("description"))
+            state["record"] = record
+            if record is None or int(record.get("vmid") or -1) != int(entry["reserved_vmid"]):
+                state["record"] = None
+                return None     # no record (an older version's reservation): waited for until it goes
+            if run.check_mode or float(record.get("until") or 0) + OWNER_MARGIN < time.time():
+                return config
+            return None
+
+        for attempt in range(5):
+            config = guests.wait_for(check, run.deadline)
+            if config is None and state.get("record") is None:
+                raise ProxmoxError("server %r is being rebuilt into vmid %s (guest %s %r keeps its name reserved "
+                                   "meanwhile, without a record this module can read) and was not done within "
+                                   "wait_timeout; nothing was changed - run again later. If no rebuild runs any more "
+                                   "(it was interrupted), delete guest %s and run again"
+                                   % (self.params["name"], entry["reserved_vmid"], reserved["vmid"], entry.get("name"),
+                                      reserved["vmid"]), kind=RETRYABLE)
+            if config is None:
+                raise ProxmoxError("server %r is being rebuilt into vmid %s by another run (guest %s %r keeps its name "
+                                   "and settings meanwhile) that was not done within wait_timeout; nothing was "
+                                   "changed - run again later" % (self.params["name"], entry["reserved_vmid"],
+                                                                  reserved["vmid"], entry.get("name")), kind=RETRYABLE)
+            if not config:
+                return False
+            record = state["record"]
+            if not run.check_mode:
+                mine = dict(record, until=self.until())
+                try:
+                    guests.update_config(self.client, reserved["node"], reserved["vmid"],
+                                         {"description": carry.pack(self.header_for(record), mine),
+                                          "digest": config.get("digest")}, deadline=run.deadline)
+                except ProxmoxError as err:
+                    if guests.is_digest_mismatch(err):
+                        continue            # another run took it first: it is that run's now
+                    if err.kind != UNKNOWN:
+                        raise
+                    now = guests.read_config_or_none(self.client, reserved["node"], reserved["vmid"],
+                                                     deadline=run.deadline) or {}
+                    if (carry.unpack(now.get("description")) or {}).get("until") != mine["until"]:
+                        continue
+                record = mine
+            self.record = record
+            run.reserved = reserved
+            run.carried = record.get("carried")
+            run.kept_pool = record.get("pool")
+            run.was_running = bool(record.get("running"))
+            run.old_vmgenid = record.get("vmgenid")
+            if not self.params.get("template"):
+                self.params["template"] = str(record.get("template"))
+            return True
+        raise ProxmoxError("server %r: the reservation of its unfinished rebuild (guest %s) kept changing; run again"
+                           % (self.params["name"], reserved["vmid"]), kind=RETRYABLE)
+
+    def header_for(self, record):
+        self.record = record
+        return self.header()
+
+    def resume(self):
+        """Finish a rebuild taken over from its reservation (claim): the vmid absent (destroyed, no clone or a
+        failed one): clone again; a clone running: wait for it (``wait: false``: the run ends there); a clone that
+        died: build again; the old guest still there (the rebuild ended before its destroy): ``state: rebuilt``
+        goes on with the rebuild, any other state writes the record back to it (giving back the protection and power
+        the rebuild had taken, nothing else differs). Afterwards the run writes the carried settings to the clone (``run.created``) and releases
+        the reservation after the power step."""
+        run = self.run
+        vmid = self.record["vmid"]
+        guest = run.guest
+        if guest is not None and int(guest["vmid"]) != vmid:
+            raise ProxmoxError("server %r is vmid %s, but an unfinished rebuild of it into vmid %s keeps its name "
+                               "(guest %s); nothing was changed - delete one of them" % (
+                                   self.params["name"], guest["vmid"], vmid, run.reserved["vmid"]), kind=FINAL)
+        run.diff.add("state", "rebuilding (unfinished)", "rebuilt")
+        if guest is None:
+            self.create(vmid=vmid, node=self.record["node"])
+            return
+        if guest.get("lock") in ("clone", "create"):
+            self.finish_clone()
+            run.created = True
+            return
+        config = run.read_config()
+        if run.carried is not None and self.is_old_guest(config) and self.params["state"] == "rebuilt":
+            self.replace()
+            return
+        # a finished clone, or (any other state) the old guest: writing the record back to it gives back what the
+        # rebuild had changed (protection, power) and changes nothing else
+        run.created = True
+
+    def is_old_guest(self, config):
+        """True when ``config`` is the old guest's, not a clone's: a clone always gets a new smbios1 uuid (and a new
+        vmgenid when it has one; qemu-server clone_vm) until the carried values are written back."""
+        old = (self.run.carried or {}).get("settings") or {}
+        return (config.get("smbios1") == old.get("smbios1")
+                and config.get("vmgenid") == getattr(self.run, "old_vmgenid", None))
+
+    def release_reserved(self):
+        """The carried settings are on the new clone (or there is nothing to finish): delete the reservation."""
+        run = self.run
+        if run.reserved is None or run.check_mode:
+            return
+        run.changed = True
+        self.release(run.reserved)
+        run.reserved = None
 
     def release(self, reserved, quiet=False):
         """Delete the name reservation (and wait for its qmdestroy task); gone already is fine. ``quiet``: while
@@ -410,20 +578,3 @@ class Builder(object):
         except ProxmoxError as err:
             if not (quiet or guests.is_missing(err)):
                 raise
-
-    def wait_name_written(self, nodes):
-        """Wait (under the deadline) until the clone's config carries the server's name: it is the temporary file
-        holding only ``lock: clone`` until its first drive is copied, on the template's node until the clone ends
-        (qemu-server clone_vm); from then on every run finds the server by it. Returns quietly when the guest is
-        gone (the clone failed) or the deadline passes."""
-        run = self.run
-        vmid = run.guest["vmid"]
-        nodes = [n for i, n in enumerate(nodes) if n and n not in nodes[:i]]
-
-        def check():
-            for node in nodes:
-                config = guests.read_config_or_none(self.client, node, vmid, deadline=run.deadline)
-                if config is not None:
-                    return config if config.get("name") else None
-            return {}
-        guests.wait_for(check, run.deadline)

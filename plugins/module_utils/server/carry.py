@@ -38,11 +38,14 @@ The rules (docs/server.md "Rebuild"):
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
+import json
 import math
+import zlib
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import disks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import FINAL, InputError, ProxmoxError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.sizes import format_size
 
 GIB = 1024 ** 3
@@ -241,3 +244,46 @@ def is_satisfied(key, config, value):
             return True                                     # an allocation: the disk exists now
         return drive["options"] == wanted["options"]
     return qc.normalise(key, have) == qc.normalise(key, value)
+
+
+# --- the record a rebuild keeps in its name reservation ----------------------------------------------------------------
+
+RECORD_MARK = "jotun-carry-v1:"
+RECORD_VERSION = 1
+# qemu-server's description property: maxLength 8 KiB (PVE/QemuServer.pm $confdesc, the same on 7.4, 8.x and 9.x)
+DESCRIPTION_MAX = 8 * 1024
+
+
+def pack(header, record):
+    """The reservation's ``description``: ``header`` (text for a human), a line ``RECORD_MARK`` and ``record`` (a
+    JSON-able dict: what a rebuild carries, see Builder.record) as zlib-compressed base64 lines of 76 characters.
+
+    Raises ProxmoxError (final; raised before any write) when it does not fit in the 8 KiB Proxmox VE allows a
+    description (a very long description or firewall of the old server)."""
+    data = base64.b64encode(zlib.compress(json.dumps(dict(record, v=RECORD_VERSION), sort_keys=True,
+                                                     separators=(",", ":")).encode("utf-8"), 9)).decode("ascii")
+    lines = [data[i:i + 76] for i in range(0, len(data), 76)]
+    text = "%s\n%s\n%s" % (header, RECORD_MARK, "\n".join(lines))
+    if len(text) > DESCRIPTION_MAX:
+        raise ProxmoxError("the settings the rebuild must keep take %d characters, more than the %d Proxmox VE allows "
+                           "in the description of the name reservation that keeps them until the new clone has them; "
+                           "nothing was changed - shorten the server's description (or firewall) and run again"
+                           % (len(text), DESCRIPTION_MAX), kind=FINAL)
+    return text
+
+
+def unpack(description):
+    """The record ``pack()`` put in ``description`` (a dict), or None when there is none or it cannot be read."""
+    text = str(description or "")
+    if RECORD_MARK not in text:
+        return None
+    data = "".join(text.split(RECORD_MARK, 1)[1].split())
+    try:
+        record = json.loads(zlib.decompress(base64.b64decode(data)).decode("utf-8"))
+    except (ValueError, TypeError, zlib.error):
+        return None
+    if not isinstance(record, dict) or record.get("v") != RECORD_VERSION or "vmid" not in record:
+        return None
+    if record.get("carried") is not None and not isinstance(record["carried"], dict):
+        return None
+    return record

@@ -84,6 +84,9 @@ class ServerRun(object):
         self.warnings = []      # what the run could not do as asked, or not carry over (the result's warnings)
         self.kept_pool = None   # the pool a rebuilt (or re-built half-built) server goes back into
         self.was_running = False
+        self.old_vmgenid = None     # a rebuild: the old guest's vmgenid (Builder.is_old_guest)
+        self.reservation = None     # the listing entry of a reservation of the name (cluster.reservations), if any
+        self.reserved = None        # {vmid, node} of the name reservation this run holds (server/build.py reserve/claim)
         self.all_guests = None
         self.status_current = False     # guest["status"]/["lock"] were read from status/current since the last wait
         self.agent_password = False     # password_via: agent and the run sets cipassword: also set it in the guest
@@ -102,13 +105,45 @@ class ServerRun(object):
         state = self.params["state"]
         if self.params.get("cpu_type") is not None or self.params.get("cpu_units") is not None:
             spec.validate_release(self.params, self.client.release)     # before anything is written
-        self.guest = self.find()
-        self.preflight()
+        builder = Builder(self)
+        self.locate(builder)
+        try:
+            self._converge_found(builder, state)
+        except Exception as err:
+            if self.reserved is not None and not self.check_mode:
+                builder.hand_over()     # an unfinished rebuild: the next run finishes it from the reservation
+                if isinstance(err, (ProxmoxError, InputError)) and not isinstance(err, StepStarted):
+                    err.message = ("%s; the rebuild of server %r is unfinished: guest %s (%s) keeps its settings - "
+                                   "run the task again to finish it" % (err.message, self.params["name"],
+                                                                        self.reserved["vmid"], cluster.reservation_name(
+                                                                            self.params["name"], builder.record["vmid"])))
+                    err.args = (err.message,)
+            raise
+
+    def locate(self, builder):
+        """Find the server and check the request (preflight, reads only); when a reservation of the name exists
+        (an unfinished rebuild), wait for the run that owns it or take it over (Builder.claim)."""
+        skipped = set()
+        for attempt in range(10):
+            self.guest = self.find(skip=skipped)
+            self.preflight()
+            if self.reservation is None:
+                return
+            if builder.claim(self.reservation):
+                return
+            skipped.add(int(self.reservation["vmid"]))      # gone meanwhile (its owner finished): look again
+            self.all_guests = None
+        raise ProxmoxError("server %r: reservations of its name kept coming and going; run again"
+                           % self.params["name"], kind=RETRYABLE)
+
+    def _converge_found(self, builder, state):
         if state == "absent":
             self.ensure_absent()
+            builder.release_reserved()
             return
-        builder = Builder(self)
-        if self.guest is not None and state == "rebuilt":
+        if self.reserved is not None:
+            builder.resume()                # an unfinished rebuild, taken over: finish it
+        elif self.guest is not None and state == "rebuilt":
             builder.rebuild()
         elif self.guest is None:
             was_changed = self.changed
@@ -130,7 +165,12 @@ class ServerRun(object):
         self.ensure_disk()
         datadisks.ensure(self)
         rescue.ensure_media(self)
-        self.ensure_power()
+        try:
+            self.ensure_power()
+        except StepStarted:
+            builder.release_reserved()      # the start runs: everything the rebuild carries is on the server
+            raise
+        builder.release_reserved()
         self.ensure_agent_password()
         rescue.ensure_media_applied(self)
         self.refresh()
@@ -215,33 +255,19 @@ class ServerRun(object):
             self.all_guests = wait_named(self.client, deadline=self.deadline)
         return self.all_guests
 
-    def find(self):
+    def find(self, skip=()):
         """The guest named ``name`` anywhere in the cluster (never needs ``node``); None when there is none.
 
         With ``vmid`` the guest with that vmid (its name must be ``name``), even when other guests share the name.
         The lookup is cluster.find_named's: a name found in /cluster/resources is confirmed by ``status/current``
-        (read anyway: status and lock must be current too), else the per-node lists decide. While a rebuild keeps
-        the name reserved (cluster.reservations: from before it destroys the old guest until its clone carries the
-        name) the run waits, under ``wait_timeout``, and looks again: it never builds a second server meanwhile."""
-        state = {}
-
-        def look():
-            listed = self.list_guests()
-            state["reserved"] = cluster.reservations(listed, self.params["name"])
-            if state["reserved"]:
-                self.all_guests = None          # look again next time
-                return None
-            return [self._adopt(cluster.find_named(self.client, self.params["name"], vmid=self.params.get("vmid"),
-                                                   listed=listed, deadline=self.deadline))]
-        found = guests.wait_for(look, self.deadline)
-        if found is None:
-            reserved = state["reserved"][0]
-            raise ProxmoxError("server %r is being rebuilt into vmid %s (guest %s %r keeps its name reserved meanwhile) "
-                               "and was not done within wait_timeout; nothing was changed - run again later. If no "
-                               "rebuild runs any more (it was interrupted), delete guest %s and run again"
-                               % (self.params["name"], reserved["reserved_vmid"], reserved["vmid"], reserved["name"],
-                                  reserved["vmid"]), kind=RETRYABLE)
-        return found[0]
+        (read anyway: status and lock must be current too), else the per-node lists decide. Also sets
+        ``self.reservation``: the reservation of the name (cluster.reservations, lowest vmid; those in ``skip``
+        left out) of an unfinished rebuild, which locate() waits for or takes over."""
+        listed = self.list_guests()
+        reserved = [r for r in cluster.reservations(listed, self.params["name"]) if int(r["vmid"]) not in skip]
+        self.reservation = min(reserved, key=lambda r: int(r["vmid"])) if reserved else None
+        return self._adopt(cluster.find_named(self.client, self.params["name"], vmid=self.params.get("vmid"),
+                                              listed=listed, deadline=self.deadline))
 
     def confirmed(self, found):
         """``found`` (a listing entry) as the run's guest dict, status and lock from ``status/current``
@@ -582,8 +608,8 @@ class ServerRun(object):
         state = self.params["state"]
         status = self.current_status()
         wanted = {"started": "running", "stopped": "stopped", "rescued": "running"}.get(state)
-        if state == "rebuilt" and self.was_running:
-            wanted = "running"
+        if self.was_running and self.carried is not None and self.created and wanted is None:
+            wanted = "running"      # a rebuild (or the run finishing it) starts a server that was running
         if not self.created and (state == "restarted" or wanted):
             status = self.read_power_state()
         was_changed = self.changed

@@ -82,3 +82,26 @@ def test_cpu_and_memory_details_are_carried():
     values, unused = carry.reapply(carry.capture(old), CLONE)
     for key in ("cpu", "sockets", "numa", "balloon", "cpulimit", "cpuunits"):
         assert values[key] == old[key], key
+
+
+def test_the_record_survives_a_description_and_refuses_what_does_not_fit():
+    import os
+    import pytest
+    from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import ProxmoxError
+    config = {"name": "web01", "net0": "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0", "description": "customer 7\nplan L",
+              "scsi0": "local-lvm:vm-100-disk-0,size=40G", "scsi1": "local-lvm:vm-100-disk-1,backup=0,size=5G",
+              "smbios1": "uuid=5f4e...", "protection": 1}
+    record = {"vmid": 100, "node": "pve1", "template": 9000, "pool": "customers", "running": True,
+              "carried": carry.capture(config), "vmgenid": None, "until": 0}
+    record["carried"]["firewall"] = {"options": {"enable": 1}, "ipsets": {}, "rules": [{"pos": 0, "action": "ACCEPT"}]}
+    text = carry.pack("jotun: keeps web01", record)
+    assert text.startswith("jotun: keeps web01\n" + carry.RECORD_MARK + "\n") and len(text) <= carry.DESCRIPTION_MAX
+    assert all(len(line) <= 76 for line in text.splitlines()[2:])
+    back = carry.unpack(text + "\n")       # Proxmox VE may add or drop a trailing newline
+    assert back["carried"] == record["carried"] and back["vmid"] == 100 and back["running"] is True
+    assert carry.unpack("jotun: keeps the name web01 reserved") is None
+    assert carry.unpack("x\n" + carry.RECORD_MARK + "\nnot base64!") is None
+    record["carried"]["settings"]["description"] = os.urandom(6000).hex()      # random text does not compress
+    with pytest.raises(ProxmoxError) as err:
+        carry.pack("jotun", record)
+    assert err.value.kind == "final" and "8192" in str(err.value)

@@ -228,12 +228,14 @@ def test_rebuild_keeps_mac_and_cloudinit():
     assert result["vmid"] == built["vmid"] and result["status"] == "running"
     assert after["net0"] == "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
     assert after["ciuser"] == "ops" and after["ipconfig0"] == before["ipconfig0"]
-    # the name was reserved from before the destroy until the clone, then the reservation removed
+    # the name and the carried settings were reserved before the first change (the stop) until the settings were
+    # written back and the server started, then the reservation removed
     writes = [(e[0], e[1]) for e in pve.writes()]
     destroy = writes.index(("DELETE", "/nodes/pve1/qemu/%d" % built["vmid"]))
-    assert writes[destroy - 1] == ("POST", "/nodes/pve1/qemu")
+    reserve = writes.index(("POST", "/nodes/pve1/qemu"))
+    assert reserve < writes.index(("POST", "/nodes/pve1/qemu/%d/status/stop" % built["vmid"])) < destroy
     assert writes[destroy + 1] == ("POST", "/nodes/pve1/qemu/9000/clone")
-    assert writes[destroy + 2][0] == "DELETE"
+    assert writes[-1][0] == "DELETE" and writes[-2][1].endswith("/status/start")
     assert sorted(pve.guests) == [built["vmid"], 9000]
 
 
@@ -429,3 +431,86 @@ def test_power_decided_on_status_current_not_the_lagging_cluster_view():
     pve.log = []
     result = run(pve, state="started")
     assert result["changed"] is False and result["status"] == "running" and pve.writes() == []
+
+
+def unfinished_rebuild(pve, vmid, until=0, running=True):
+    """A rebuild of ``vmid`` that ended after making its reservation (record as Builder.reserve writes it)."""
+    from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import carry
+    carried = carry.capture(pve.guests[vmid]["config"])
+    carried["firewall"] = {"options": {}, "digest": "0" * 40, "ipsets": {}, "rules": []}
+    record = {"vmid": vmid, "node": "pve1", "template": 9000, "pool": None, "running": running, "carried": carried,
+              "vmgenid": None, "until": until}
+    pve.guests[150] = {"node": "pve1", "status": "stopped",
+                       "config": {"name": "jotun-rebuild-%s.web01" % vmid, "description": carry.pack("x", record)}}
+
+
+def test_a_rebuild_ended_before_its_destroy_is_given_back_or_rebuilt_from_its_record():
+    pve = FakePve()
+    built = run(pve, template="debian-12", state="started", ciuser="ops")
+    vmid = built["vmid"]
+    pve.guests[vmid]["config"]["protection"] = 1
+    unfinished_rebuild(pve, vmid)
+    # the run had stopped the server and lifted its protection when it was killed
+    pve.guests[vmid]["config"].pop("protection")
+    pve.guests[vmid]["status"] = "stopped"
+    pve.log = []
+    result = run(pve)
+    assert result["changed"] and result["step"] == "done" and 150 not in pve.guests
+    assert pve.guests[vmid]["config"]["protection"] == 1 and pve.guests[vmid]["status"] == "running"
+    assert not [w for w in pve.writes() if w[1].endswith("/clone") or w[1] == "/nodes/pve1/qemu/%s" % vmid]
+    # state rebuilt goes on with that rebuild from its record, without a second reservation
+    pve.guests[vmid]["config"]["net0"] = "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
+    unfinished_rebuild(pve, vmid)
+    pve.guests[vmid]["config"]["cores"] = 8             # changed after the record: the record wins
+    pve.log = []
+    result = run(pve, template="debian-12", state="rebuilt")
+    writes = [(w[0], w[1]) for w in pve.writes()]
+    assert ("DELETE", "/nodes/pve1/qemu/%s" % vmid) in writes and ("POST", "/nodes/pve1/qemu") not in writes
+    assert pve.guests[vmid]["config"]["net0"] == "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0" and 150 not in pve.guests
+    assert pve.guests[vmid]["config"]["ciuser"] == "ops"
+
+
+def test_a_destroyed_server_is_cloned_again_from_its_record_and_a_live_rebuild_waited_for(monkeypatch):
+    pve = FakePve()
+    built = run(pve, template="debian-12", ciuser="ops", cores=2)
+    vmid = built["vmid"]
+    pve.guests[vmid]["config"]["net0"] = "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
+    unfinished_rebuild(pve, vmid, until=4102444800, running=False)       # its run may still work
+    del pve.guests[vmid]
+    monkeypatch.setattr(server_mod.guests.time, "sleep", lambda s: None)
+    pve.log = []
+    with pytest.raises(ProxmoxError) as err:
+        server_mod.ServerRun(pve, params(), deadline=Deadline(0.3)).run()
+    assert "by another run" in str(err.value) and pve.writes() == []
+    del pve.guests[150]
+    config = dict(TEMPLATE, name="web01", cores=2, ciuser="ops")
+    pve.guests[vmid] = {"node": "pve1", "status": "stopped", "config": config}
+    pve.guests[vmid]["config"].pop("template")
+    pve.guests[vmid]["config"]["net0"] = "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0"
+    unfinished_rebuild(pve, vmid, until=0, running=False)                # handed over
+    del pve.guests[vmid]
+    pve.log = []
+    result = run(pve)                                   # no template given: the record's
+    assert result["changed"] and result["vmid"] == vmid and 150 not in pve.guests
+    config = pve.guests[vmid]["config"]
+    assert config["net0"] == "virtio=BC:24:11:AB:CD:EF,bridge=vmbr0" and config["ciuser"] == "ops"
+    assert str(config["cores"]) == "2"
+    puts = [w for w in pve.writes() if w[0] == "PUT" and w[1] == "/nodes/pve1/qemu/150/config"]
+    assert len(puts) == 1 and puts[0][2].get("digest")      # taken over with the reservation's digest
+
+
+def test_check_mode_on_an_unfinished_rebuild_writes_nothing():
+    pve = FakePve()
+    built = run(pve, template="debian-12", ciuser="ops")
+    vmid = built["vmid"]
+    unfinished_rebuild(pve, vmid, running=False)
+    pve.guests[vmid]["config"]["ciuser"] = "template-user"         # a finished clone without the carried settings
+    pve.guests[vmid]["config"]["smbios1"] = "uuid=new"
+    pve.log = []
+    result = run(pve, check_mode=True)
+    assert result["changed"] is True and pve.writes() == [] and 150 in pve.guests
+    result = run(pve)
+    assert result["changed"] is True and pve.guests[vmid]["config"]["ciuser"] == "ops" and 150 not in pve.guests
+    assert not [w for w in pve.writes() if w[1].endswith("/clone")]
+    pve.log = []
+    assert run(pve)["changed"] is False and pve.writes() == []
