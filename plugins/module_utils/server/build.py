@@ -26,7 +26,7 @@ from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import sp
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import (
     BUILDING_LOCKS, current_guests, list_nodes, next_vmid, reservation_name, wait_unlocked_following)
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import (
-    FINAL, RETRYABLE, InputError, ProxmoxError, StepStarted, TaskFailed, UNKNOWN)
+    FINAL, RETRYABLE, InputError, ProxmoxError, TaskFailed, UNKNOWN)
 
 MAX_VMID_ATTEMPTS = 30
 OWNER_MARGIN = 60.0            # seconds past a rebuilding run's deadline after which its reservation is taken over
