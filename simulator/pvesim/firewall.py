@@ -266,8 +266,8 @@ def put_options(call):
 
 # --- ipsets --------------------------------------------------------------------------------------------------------
 
-def ipset_index(call):
-    conf = load(call.state, call.params["vmid"])
+def ipset_listing(conf):
+    """GET .../firewall/ipset of a guest or the cluster: [{name, comment?, digest}], sorted by name."""
     items = []
     for name in sorted(conf["ipset"]):
         item = {"name": name}
@@ -275,6 +275,10 @@ def ipset_index(call):
             item["comment"] = conf["ipset_comments"][name]
         items.append(item)
     return list_with_digest(items)[0]
+
+
+def ipset_index(call):
+    return ipset_listing(load(call.state, call.params["vmid"]))
 
 
 def ipset_create(call):
@@ -433,14 +437,7 @@ def cluster_conf(state):
 
 
 def cluster_ipset_index(call):
-    conf = cluster_conf(call.state)
-    items = []
-    for name in sorted(conf["ipset"]):
-        item = {"name": name}
-        if conf["ipset_comments"].get(name):
-            item["comment"] = conf["ipset_comments"][name]
-        items.append(item)
-    return list_with_digest(items)[0]
+    return ipset_listing(cluster_conf(call.state))
 
 
 def cluster_ipset_create(call):
