@@ -28,7 +28,7 @@ description:
   - Groups C(<group_prefix>node_<node>), C(<group_prefix>status_<status>), C(<group_prefix>tag_<tag>),
     C(<group_prefix>pool_<pool>), then O(compose), O(groups) and O(keyed_groups) as in every constructed inventory.
   - Cost per run, one C(GET /cluster/resources?type=vm) (without C(type) when O(filters.nodes) or O(filters.pools) is
-    given: the answer then also lists the nodes and pools, and a node or pool that does not exist fails the inventory
+    given, as the answer then also lists the nodes and pools; a node or pool that does not exist fails the inventory
     naming the filter) whose answer the filters are applied to, then, only for the
     guests left and only when the options need it (O(details), O(ansible_host) V(ipv4) or V(ipv6), O(agent)), one
     C(GET /nodes/{node}/qemu/{vmid}/config) each, O(workers) at a time; with O(agent) one
