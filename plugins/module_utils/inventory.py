@@ -8,9 +8,9 @@ and what that costs in requests.
 Cost: one ``GET /cluster/resources?type=vm`` (without ``type`` when ``filters`` name nodes or pools: the same request
 then lists the nodes and pools too, and a node or pool that does not exist fails the inventory naming the filter);
 filters are applied to it (a rebuild's name reservation, cluster.is_reservation_name, is never a host); then, only
-for the guests left and only when the options need it (``details``, an address-based ``ansible_host``, ``agent``), one ``GET .../config`` each,
-run by up to ``workers`` threads on the one client; with ``agent`` one ``GET .../agent/network-get-interfaces`` for
-each running guest whose config enables the agent. A guest whose details fail keeps what ``/cluster/resources``
+for the guests left and only when the options need it (``details``, an address-based ``ansible_host``, ``agent``),
+one ``GET .../config`` each, run by up to ``workers`` threads on the one client; with ``agent`` one
+``GET .../agent/network-get-interfaces`` for each running guest whose config enables the agent. A guest whose details fail keeps what ``/cluster/resources``
 said and gets ``error`` plus a warning: one guest never fails the inventory.
 
 Records are plain JSON-able dicts (they go into Ansible's inventory cache):
