@@ -15,7 +15,9 @@ description:
   - Makes every QEMU guest of a Proxmox VE cluster a host, named by its guest name (see O(filters) to narrow them).
   - A guest without a name is named by its vmid. When several guests share a name, each of them is named
     C(<name>-<vmid>) (none keeps the bare name) and a warning names them.
-  - Templates are left out unless O(include_templates).
+  - Templates are left out unless O(include_templates). A rebuild's name reservation (a config-only guest named
+    C(jotun-rebuild-<vmid>.<name>) that M(jotunheim.proxmox.jotun_server) keeps while a rebuild is unfinished) is
+    no server and never a host.
   - Host variables carry the prefix O(prefix) (default C(jotun_)); C(vmid), C(name), C(node), C(status), C(lock),
     C(template), C(tags) (list), C(pool), C(cores), C(memory) (MiB), C(memory_bytes), C(disk_size) (bytes) always;
     with the config read (O(details), the default) also C(sockets), C(vcpus), C(disks) (list of C(key), C(volume),
@@ -25,7 +27,9 @@ description:
     listing says and gets C(error) (the message), with a warning; the inventory never fails for one guest.
   - Groups C(<group_prefix>node_<node>), C(<group_prefix>status_<status>), C(<group_prefix>tag_<tag>),
     C(<group_prefix>pool_<pool>), then O(compose), O(groups) and O(keyed_groups) as in every constructed inventory.
-  - Cost per run, one C(GET /cluster/resources?type=vm) whose answer the filters are applied to, then, only for the
+  - Cost per run, one C(GET /cluster/resources?type=vm) (without C(type) when O(filters.nodes) or O(filters.pools) is
+    given, as the answer then also lists the nodes and pools; a node or pool that does not exist fails the inventory
+    naming the filter) whose answer the filters are applied to, then, only for the
     guests left and only when the options need it (O(details), O(ansible_host) V(ipv4) or V(ipv6), O(agent)), one
     C(GET /nodes/{node}/qemu/{vmid}/config) each, O(workers) at a time; with O(agent) one
     C(agent/network-get-interfaces) per running guest whose config enables the agent. With O(cache) and a warm
@@ -57,11 +61,11 @@ options:
     default: {}
     suboptions:
       nodes:
-        description: Guests on these nodes.
+        description: Guests on these nodes. A node the cluster does not have fails the inventory.
         type: list
         elements: str
       pools:
-        description: Guests in these resource pools.
+        description: Guests in these resource pools. A pool that does not exist fails the inventory.
         type: list
         elements: str
       tags:

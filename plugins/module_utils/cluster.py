@@ -210,7 +210,10 @@ def find_named(client, name, vmid=None, listed=None, deadline=None, templates=Fa
 # A jotun_server rebuild keeps its server's name reserved, and what it carries over (server/carry.py pack), from
 # before its first change until the new clone has it: a config-only guest named RESERVATION_FORMAT % (vmid, name).
 RESERVATION_FORMAT = "jotun-rebuild-%d.%s"
-_RESERVATION_RE = re.compile(r"^jotun-rebuild-(\d+)\.(.+)$")
+# exactly what RESERVATION_FORMAT makes of a vmid (100-999999999, no leading zero) and a server name (a DNS name of
+# at most 63 characters, server/spec.py validate)
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_RESERVATION_RE = re.compile(r"^jotun-rebuild-([1-9][0-9]{2,8})\.(%s(?:\.%s)*)\Z" % (_LABEL, _LABEL))
 
 
 def reservation_name(name, vmid):
@@ -218,13 +221,29 @@ def reservation_name(name, vmid):
     return RESERVATION_FORMAT % (int(vmid), name)
 
 
+def _reserved(guest_name):
+    """(vmid being rebuilt, server name) when ``guest_name`` is a reservation's name, else None."""
+    match = _RESERVATION_RE.match(guest_name or "") if isinstance(guest_name, str) else None
+    if match is None or len(match.group(2)) > 63:
+        return None
+    return int(match.group(1)), match.group(2)
+
+
+def is_reservation_name(guest_name):
+    """True when ``guest_name`` (a guest's name, None when unknown) is the shape reservation_name makes: the guest
+    is a rebuild's config-only placeholder, not a server, whether or not its description still holds a record.
+    Every selection of servers leaves such guests out (server/facts.py select_guests and gather_servers, usage.py,
+    inventory.py); jotun_server itself finds them (reservations)."""
+    return _reserved(guest_name) is not None
+
+
 def reservations(listed, name):
     """The entries of ``listed`` that reserve ``name``, each with ``reserved_vmid`` (the vmid being rebuilt)."""
     out = []
     for guest in listed or []:
-        match = _RESERVATION_RE.match(guest.get("name") or "")
-        if match and match.group(2) == name:
-            out.append(dict(guest, reserved_vmid=int(match.group(1))))
+        reserved = _reserved(guest.get("name"))
+        if reserved and reserved[1] == name:
+            out.append(dict(guest, reserved_vmid=reserved[0]))
     return out
 
 

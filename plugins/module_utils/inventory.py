@@ -5,10 +5,12 @@
 """The data behind the ``jotunheim.proxmox.jotun`` inventory plugin: which guests are hosts, what is known of each,
 and what that costs in requests.
 
-Cost: one ``GET /cluster/resources?type=vm``; filters are applied to it; then, only for the guests left and only
-when the options need it (``details``, an address-based ``ansible_host``, ``agent``), one ``GET .../config`` each,
-run by up to ``workers`` threads on the one client; with ``agent`` one ``GET .../agent/network-get-interfaces`` for
-each running guest whose config enables the agent. A guest whose details fail keeps what ``/cluster/resources``
+Cost: one ``GET /cluster/resources?type=vm`` (without ``type`` when ``filters`` name nodes or pools: the same request
+then lists the nodes and pools too, and a node or pool that does not exist fails the inventory naming the filter);
+filters are applied to it (a rebuild's name reservation, cluster.is_reservation_name, is never a host); then, only
+for the guests left and only when the options need it (``details``, an address-based ``ansible_host``, ``agent``),
+one ``GET .../config`` each, run by up to ``workers`` threads on the one client; with ``agent`` one
+``GET .../agent/network-get-interfaces`` for each running guest whose config enables the agent. A guest whose details fail keeps what ``/cluster/resources``
 said and gets ``error`` plus a warning: one guest never fails the inventory.
 
 Records are plain JSON-able dicts (they go into Ansible's inventory cache):
@@ -24,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import split_tags
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import is_reservation_name, split_tags
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import facts
 
@@ -104,6 +106,8 @@ def select(guests, include_templates=False, nodes=None, pools=None, tags=None, s
 def _name_and_template_pass(gvars, include_templates, names, exclude_names):
     if gvars["template"] and not include_templates:
         return False
+    if is_reservation_name(gvars["name"]):
+        return False            # a rebuild's name reservation (cluster.reservation_name) is no server: never a host
     label = gvars["name"] if gvars["name"] is not None else str(gvars["vmid"])
     if names and not any(fnmatch.fnmatchcase(label, pattern) for pattern in names):
         return False
@@ -231,14 +235,34 @@ def host_names(guests, everyone=None):
     return names, duplicates
 
 
+def check_filter_targets(entries, filters):
+    """InputError naming the filter for a ``filters.nodes`` node or ``filters.pools`` pool that does not exist: a
+    typo would otherwise make a silently empty inventory. ``entries``: ``GET /cluster/resources`` without ``type``,
+    whose ``node`` entries are every node of the cluster (online or not) and whose ``pool`` entries are the pools
+    the token may audit (pve-manager PVE/API2/Cluster.pm resources; a guest's ``pool`` is shown under the same
+    rule)."""
+    for key, kind in (("nodes", "node"), ("pools", "pool")):
+        known = sorted(set(str(e.get(kind)) for e in entries if e.get("type") == kind and e.get(kind)))
+        for wanted in filters.get(key) or []:
+            if wanted not in known:
+                raise InputError("filters.%s: %s %r does not exist (%ss: %s)"
+                                 % (key, kind, wanted, kind, ", ".join(known) or "none"), option="filters")
+
+
 def gather(client, include_templates=False, filters=None, details=True, ansible_host="ipv4", agent=False,
            workers=DEFAULT_WORKERS):
     """The inventory's records and warnings: (records sorted by vmid, [warning, ...]).
 
-    ``filters``: {nodes, pools, tags, status, names, exclude_names} (see select). Raises ProxmoxError only when
-    ``/cluster/resources`` itself cannot be read."""
+    ``filters``: {nodes, pools, tags, status, names, exclude_names} (see select). Rebuild name reservations
+    (cluster.is_reservation_name) are never hosts. Raises ProxmoxError only when ``/cluster/resources`` itself
+    cannot be read; InputError (option ``filters``) for a node or pool filter naming none that exists
+    (check_filter_targets)."""
     filters = filters or {}
-    entries = client.get("/cluster/resources", params={"type": "vm"}) or []
+    # with a node or pool filter, the listing without ``type`` (the same request) also lists the nodes and pools
+    named = bool(filters.get("nodes") or filters.get("pools"))
+    entries = client.get("/cluster/resources", params={} if named else {"type": "vm"}) or []
+    if named:
+        check_filter_targets(entries, filters)
     guests = [base_vars(entry) for entry in entries
               if entry.get("vmid") is not None and entry.get("type", "qemu") == "qemu"]
     chosen = select(guests, include_templates=include_templates, **filters)

@@ -29,7 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError, ProxmoxError
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import check_filters, select_guests
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.server.facts import (
+    check_filters, select_guests, without_reservations)
 
 TIMEFRAMES = ("hour", "day", "week", "month", "year")
 LAYOUT_PVE2 = {"hour": (60, 70), "day": (1800, 70), "week": (10800, 70), "month": (43200, 70),
@@ -176,6 +177,7 @@ def gather_usage(client, vmids=None, names=None, tags=None, pools=None, nodes=No
                          until=parse_time(until, now, "until"))
     guests = [g for g in select_guests(resources, vmids=vmids, names=names, tags=tags, nodes=nodes, pools=pools)
               if not g.get("template") and (include_stopped or g.get("status") == "running")]
+    guests = without_reservations(client, guests, deadline=deadline)     # rebuild reservations are no servers
     servers = []
     if guests:
         workers = min(int(concurrency), len(guests))

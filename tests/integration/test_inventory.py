@@ -218,6 +218,44 @@ def test_bad_options_fail_clearly(sim, tmp_path):
     assert sim.requests(mark) == []
 
 
+def test_rebuild_reservations_are_no_hosts_nor_servers(sim, tmp_path, run_playbook):
+    """A rebuild's name reservation (config-only, ``jotun-rebuild-<vmid>.<name>``; jotun_server keeps it while a
+    rebuild is unfinished) is left out by the inventory, jotun_server_info and jotun_server_usage: 3100 broadcast and
+    holding a record, 3101 made since the broadcast (no name in the listing) and without one. And filters naming a
+    pool or node that does not exist fail the inventory, naming the filter, on the one listing request."""
+    reservation = "jotun-rebuild-1000.cust-1000"
+    sim.wait_task(sim.api("POST", "/nodes/pve1/qemu", vmid=3100, name=reservation,
+                          description="rebuild of 1000 unfinished\njotun-carry-v1:{}"))
+    sim.control("POST", "/broadcast")
+    sim.wait_task(sim.api("POST", "/nodes/pve2/qemu", vmid=3101, name="jotun-rebuild-1001.cust-1000"))
+    try:
+        mark = sim.mark()
+        listing = run_inventory(sim, write_source(tmp_path, {"filters": {"names": ["jotun-rebuild-*", "cust-1000"]}}))
+        assert listing.rc == 0, listing.stderr
+        assert sorted(listing.hostvars) == ["cust-1000-1000", "cust-1000-1001"], listing.stderr
+        assert counted(sim, mark) == (1, 3, 0, [])            # 3101's name is read from its config, as any new guest's
+
+        for filters, wanted in (({"pools": ["customers", "custmers"]}, "filters.pools: pool 'custmers' does not exist"),
+                                ({"nodes": ["pve9"]}, "filters.nodes: node 'pve9' does not exist")):
+            mark = sim.mark()
+            listing = run_inventory(sim, write_source(tmp_path, {"filters": filters}))
+            assert wanted in listing.warnings and not listing.hostvars, listing.warnings
+            # the one listing, without ``type``: it lists the nodes and pools as well
+            assert [(e["path"], e["params"]) for e in sim.requests(mark)] == [("/api2/json/cluster/resources", {})]
+
+        run = run_playbook([
+            {"name": "all", "jotunheim.proxmox.jotun_server_info": {"details": False}},
+            {"name": "by name", "jotunheim.proxmox.jotun_server_info": {"name": [reservation]}},
+            {"name": "usage", "jotunheim.proxmox.jotun_server_usage": {"vmid": [1000, 3100, 3101], "period": "day"}}])
+        assert run.ok, run
+        listed = [s["vmid"] for s in run.task("all")["servers"]]
+        assert len(listed) > FLEET and 1000 in listed and 3100 not in listed and 3101 not in listed
+        assert run.task("by name")["servers"] == []
+        assert [s["vmid"] for s in run.task("usage")["servers"]] == [1000]
+    finally:
+        sim.reset()
+
+
 def test_ansible_doc_renders(sim):
     env = ansible_env()
     out = subprocess.run([os.path.join(VENV_BIN, "ansible-doc"), "-t", "inventory", "jotunheim.proxmox.jotun"],

@@ -19,8 +19,10 @@ import ipaddress
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import is_reservation_name
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import boot_disk, is_disk_key, parse_drive
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.guests import read_config_or_none
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import validate as checks
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.pools import pool_ids
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.server import firewall as guest_firewall
@@ -33,7 +35,10 @@ MASK = qc.CIPASSWORD_MASK
 def select_guests(guests, vmids=None, names=None, tags=None, nodes=None, pools=None):
     """The QEMU guests of ``/cluster/resources`` matching every filter given, sorted by vmid.
 
-    ``vmids``/``names``/``nodes``/``pools``: any of them matches; ``tags``: the guest carries all of them.
+    ``vmids``/``names``/``nodes``/``pools``: any of them matches; ``tags``: the guest carries all of them. A rebuild's
+    name reservation (cluster.is_reservation_name) is no server and never selected, not even by its vmid or name;
+    one the listing shows without a name yet (made since pvestatd's last broadcast) is left out by the callers once
+    its config names it (gather_servers, without_reservations).
     """
     vmids = set(int(v) for v in vmids or [])
     names = set(names or [])
@@ -42,7 +47,7 @@ def select_guests(guests, vmids=None, names=None, tags=None, nodes=None, pools=N
     want_tags = set(qc.parse_tags(tags or [], option="tags"))
     found = []
     for guest in guests:
-        if guest.get("type", "qemu") != "qemu":
+        if guest.get("type", "qemu") != "qemu" or is_reservation_name(guest.get("name")):
             continue
         if vmids and int(guest["vmid"]) not in vmids:
             continue
@@ -351,12 +356,29 @@ def gather_servers(client, vmids=None, names=None, tags=None, nodes=None, pools=
     guests = client.get("/cluster/resources", params={"type": "vm"}, deadline=deadline) or []
     selected = select_guests(guests, vmids=vmids, names=names, tags=tags, nodes=nodes, pools=pools)
     if not details:
-        return [summary_view(guest) for guest in selected]
+        return [summary_view(guest) for guest in without_reservations(client, selected, deadline=deadline)]
     views = [read_server(client, guest, agent=agent, deadline=deadline) for guest in selected]
+    # a guest listed without a name yet is named by its config now: a reservation is left out here
+    kept = [index for index, shown in enumerate(views) if not is_reservation_name(shown.get("name"))]
+    selected, views = [selected[i] for i in kept], [views[i] for i in kept]
     if firewall:
         for guest, shown in zip(selected, views):
             shown["firewall"] = guest_firewall.view(guest_firewall.read(client, guest, deadline=deadline))
     return views
+
+
+def without_reservations(client, selected, deadline=None):
+    """``selected`` (listing entries) without the rebuild reservations among those the listing shows without a name
+    (made since pvestatd's last broadcast): their config names them (``GET .../config``, one request each such
+    guest; none when every guest is named). A guest gone meanwhile is left out too."""
+    kept = []
+    for guest in selected:
+        if not guest.get("name") and guest.get("type", "qemu") == "qemu":
+            config = read_config_or_none(client, guest["node"], guest["vmid"], deadline=deadline)
+            if config is None or is_reservation_name(config.get("name")):
+                continue
+        kept.append(guest)
+    return kept
 
 
 def read_server(client, resource, agent=True, deadline=None):
