@@ -19,7 +19,7 @@ import ipaddress
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import agent as guest_agent
 from ansible_collections.jotunheim.proxmox.plugins.module_utils import qemu_config as qc
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.client import api_path
-from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import is_reservation_name
+from ansible_collections.jotunheim.proxmox.plugins.module_utils.cluster import is_reservation_name, resolve_names
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.disks import boot_disk, is_disk_key, parse_drive
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.errors import InputError
 from ansible_collections.jotunheim.proxmox.plugins.module_utils.guests import read_config_or_none
@@ -352,8 +352,13 @@ def check_filters(client, params, deadline=None):
 def gather_servers(client, vmids=None, names=None, tags=None, nodes=None, pools=None, details=True, agent=True,
                    deadline=None, firewall=False):
     """Every matching guest's view: one cluster listing, then per guest status + pending (+ agent when running)
-    (+ with ``firewall`` its own firewall, server/firewall.py read()/view(): options, IP sets, rules)."""
+    (+ with ``firewall`` its own firewall, server/firewall.py read()/view(): options, IP sets, rules). With
+    ``names``, guests the listing shows without a name (not broadcast yet) are named by their config first."""
     guests = client.get("/cluster/resources", params={"type": "vm"}, deadline=deadline) or []
+    if names:
+        # selected by name: a guest the listing shows without its name (made, cloned or restored since pvestatd's
+        # last broadcast, every ~10 s) is named by its config (cluster.resolve_names: one GET .../config each)
+        guests = [guest for guest in resolve_names(client, guests, deadline=deadline) if not guest.get("vanished")]
     selected = select_guests(guests, vmids=vmids, names=names, tags=tags, nodes=nodes, pools=pools)
     if not details:
         return [summary_view(guest) for guest in without_reservations(client, selected, deadline=deadline)]

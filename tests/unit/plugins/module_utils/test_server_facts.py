@@ -217,3 +217,17 @@ def test_gather_servers_without_details_is_one_request():
     client = FakeClient(answers())
     servers = sf.gather_servers(client, tags=["web"], details=False)
     assert [s["vmid"] for s in servers] == [101, 102, 103] and client.calls == ["/cluster/resources"]
+
+
+def test_gather_servers_by_name_finds_a_guest_not_broadcast_yet():
+    """A guest restored, cloned or made since pvestatd's last broadcast is listed without its name
+    (/cluster/resources); selected by name, its config names it (one GET .../config, only for such guests)."""
+    state = answers()
+    state["/cluster/resources"] = RESOURCES + [{"vmid": 104, "node": "pve1", "type": "qemu", "status": "unknown"}]
+    state["/nodes/pve1/qemu/104/config"] = {"name": "web9", "memory": "2048"}
+    client = FakeClient(state)
+    servers = sf.gather_servers(client, names=["web9"], details=False)
+    assert [s["vmid"] for s in servers] == [104]
+    assert client.calls == ["/cluster/resources", "/nodes/pve1/qemu/104/config"]
+    client = FakeClient(state)
+    assert sf.gather_servers(client, tags=["web"], details=False) and client.calls[0] == "/cluster/resources"
