@@ -58,10 +58,13 @@ def list_guests(client, deadline=None, resolve=True):
 
 def needs_config(guest):
     """True when /cluster/resources cannot be trusted for this qemu guest's name: not broadcast yet (no name,
-    status "unknown"), or still being made (``lock: clone``/``create``: the broadcast may show "VM <vmid>")."""
+    status "unknown"), still being made (``lock: clone``/``create``), or broadcast while its config had no name -
+    qemu-server vmstatus then says "VM <vmid>" (a clone's temporary config, a forced restore's stub) until the next
+    broadcast, seconds after the real name is back."""
     if guest.get("type") not in (None, "qemu"):
         return False
-    return not guest.get("name") or guest.get("status") == "unknown" or guest.get("lock") in BUILDING_LOCKS
+    return not guest.get("name") or guest.get("status") == "unknown" or guest.get("lock") in BUILDING_LOCKS \
+        or guest.get("name") == "VM %s" % guest.get("vmid")
 
 
 def resolve_names(client, guests, deadline=None):

@@ -231,3 +231,14 @@ def test_gather_servers_by_name_finds_a_guest_not_broadcast_yet():
     assert client.calls == ["/cluster/resources", "/nodes/pve1/qemu/104/config"]
     client = FakeClient(state)
     assert sf.gather_servers(client, tags=["web"], details=False) and client.calls[0] == "/cluster/resources"
+
+
+def test_gather_servers_by_name_finds_a_guest_broadcast_as_vm_vmid():
+    """A forced restore's stub config has no name: pvestatd broadcasts it as "VM <vmid>" (qemu-server vmstatus)
+    and /cluster/resources says so until the next broadcast, after the restore wrote the real name back."""
+    state = answers()
+    state["/cluster/resources"] = RESOURCES + [{"vmid": 104, "node": "pve1", "type": "qemu", "status": "stopped",
+                                                "name": "VM 104"}]
+    state["/nodes/pve1/qemu/104/config"] = {"name": "web9", "memory": "2048"}
+    client = FakeClient(state)
+    assert [s["vmid"] for s in sf.gather_servers(client, names=["web9"], details=False)] == [104]
