@@ -205,15 +205,20 @@ def _text(value):
     return str(value)
 
 
+def _digest_fold(sha, obj):
+    """``obj``'s defined (not None) keys, each fed to ``sha`` as ``key:value\\n`` in key order."""
+    out = {}
+    for key in sorted(obj):
+        if obj[key] is not None:
+            out[key] = obj[key]
+            sha.update(("%s:%s\n" % (key, _text(obj[key]))).encode("utf-8"))
+    return out
+
+
 def object_with_digest(obj):
     """copy_opject_with_digest: the defined keys plus a SHA-1 digest over ``key:value\\n`` in key order."""
     sha = hashlib.sha1()
-    out = {}
-    for key in sorted(obj):
-        if obj[key] is None:
-            continue
-        out[key] = obj[key]
-        sha.update(("%s:%s\n" % (key, _text(obj[key]))).encode("utf-8"))
+    out = _digest_fold(sha, obj)
     out["digest"] = sha.hexdigest()
     return out, out["digest"]
 
@@ -221,15 +226,7 @@ def object_with_digest(obj):
 def list_with_digest(items):
     """copy_list_with_digest: each entry's defined keys, one SHA-1 over all of them, put into every entry."""
     sha = hashlib.sha1()
-    out = []
-    for item in items:
-        data = {}
-        for key in sorted(item):
-            if item[key] is None:
-                continue
-            data[key] = item[key]
-            sha.update(("%s:%s\n" % (key, _text(item[key]))).encode("utf-8"))
-        out.append(data)
+    out = [_digest_fold(sha, item) for item in items]
     digest = sha.hexdigest()
     for data in out:
         data["digest"] = digest
